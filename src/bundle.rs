@@ -1,0 +1,122 @@
+//! The corpus (and model) shipped inside the binary, and the default index
+//! built from them on first use.
+//!
+//! A new user runs one command and gets answers: the default index is built
+//! from the embedded corpus the first time it is needed, and rebuilt when a
+//! newer binary bundles different data. The marker file records what the
+//! index was built from. An index the user names with `--index` is never
+//! rebuilt this way.
+
+use crate::error::{Error, Result};
+use crate::index::{IngestOptions, KnowledgeBase, SCHEMA_VERSION};
+use crate::ingest::{ingest, Input, Labeller};
+use crate::read::{self, Format};
+use crate::record::Kind;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// The bundled partnership corpus.
+pub const PARTNERSHIPS: &[u8] = include_bytes!("../corpus/partnerships.jsonl");
+/// The bundled lessons.
+pub const LESSONS: &[u8] = include_bytes!("../corpus/lessons.jsonl");
+/// Origin names of the bundled files in the index.
+pub const PARTNERSHIPS_ORIGIN: &str = "bundled:corpus/partnerships.jsonl";
+/// Origin name of the bundled lessons.
+pub const LESSONS_ORIGIN: &str = "bundled:corpus/lessons.jsonl";
+
+const MARKER: &str = "partnerkb-bundle.json";
+
+/// Where the default index lives: `$XDG_DATA_HOME/partnerkb/index` or the
+/// platform's equivalent, else `./.partnerkb/index`.
+pub fn default_index_dir() -> PathBuf {
+    dirs::data_dir()
+        .map(|d| d.join("partnerkb").join("index"))
+        .unwrap_or_else(|| PathBuf::from(".partnerkb").join("index"))
+}
+
+/// Identity of the bundled data: changes whenever the corpus, the model or
+/// the index schema does.
+pub fn fingerprint(model: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(SCHEMA_VERSION.to_le_bytes());
+    for part in [PARTNERSHIPS, LESSONS, model] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bundled inputs, ready to ingest.
+pub fn inputs() -> Result<Vec<Input>> {
+    Ok(vec![
+        Input {
+            origin: PARTNERSHIPS_ORIGIN.into(),
+            items: read::read_bytes(
+                "corpus/partnerships.jsonl",
+                PARTNERSHIPS,
+                Format::Jsonl,
+                Some(Kind::Partnership),
+            )?,
+            replace: true,
+        },
+        Input {
+            origin: LESSONS_ORIGIN.into(),
+            items: read::read_bytes("corpus/lessons.jsonl", LESSONS, Format::Jsonl, Some(Kind::Lesson))?,
+            replace: true,
+        },
+    ])
+}
+
+#[derive(serde::Serialize, serde::Deserialize, PartialEq)]
+struct Marker {
+    schema_version: u32,
+    bundle: String,
+}
+
+/// Open the default index at `dir`, (re)building it from the bundle when
+/// it is missing or was built from other data. Documents the user ingested
+/// themselves are kept; only bundled ones are replaced.
+pub fn ensure_default_index(
+    dir: &Path,
+    labeller: Option<&dyn Labeller>,
+    model_bytes: &[u8],
+) -> Result<KnowledgeBase> {
+    let wanted = Marker {
+        schema_version: SCHEMA_VERSION,
+        bundle: fingerprint(model_bytes),
+    };
+    let marker_path = dir.join(MARKER);
+    let current: Option<Marker> = std::fs::read(&marker_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    if current.as_ref() == Some(&wanted) {
+        return KnowledgeBase::open(dir);
+    }
+    let schema_changed = current
+        .as_ref()
+        .is_some_and(|m| m.schema_version != SCHEMA_VERSION);
+    if schema_changed && dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| Error::IndexDir {
+            path: dir.to_path_buf(),
+            reason: format!("cannot remove outdated index: {e}"),
+        })?;
+    }
+    eprintln!(
+        "partnerkb: building the default index from the bundled corpus in {}",
+        dir.display()
+    );
+    let kb = KnowledgeBase::open_or_create(dir)?;
+    let report = ingest(&kb, inputs()?, labeller, &IngestOptions::default(), &|_| {})?;
+    if let Some(e) = report.rejected.first() {
+        return Err(Error::Output(format!("bundled corpus is invalid: {e}")));
+    }
+    let json = serde_json::to_vec_pretty(&wanted).map_err(|e| Error::Output(e.to_string()))?;
+    let tmp = dir.join(format!("{MARKER}.tmp"));
+    std::fs::write(&tmp, json)
+        .and_then(|_| std::fs::rename(&tmp, &marker_path))
+        .map_err(|e| Error::IndexDir {
+            path: dir.to_path_buf(),
+            reason: format!("cannot write {MARKER}: {e}"),
+        })?;
+    Ok(kb)
+}

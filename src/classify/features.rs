@@ -1,0 +1,212 @@
+//! Features: TF-IDF over the shared analyzer's unigrams and bigrams, plus
+//! partner-sector tokens and the codebook's decision cues.
+//!
+//! Vocabulary and IDF are learned once, at training time, and stored in the
+//! model, so a document gets the same vector alone or in a batch (linfa's
+//! own TF-IDF recomputes IDF per batch, which is why it is not used).
+
+use crate::analyze::{Analyzer, Token};
+use crate::record::Record;
+use crate::typology::CUES;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A sparse, L2-normalised feature vector: `(feature index, value)`,
+/// sorted by index.
+pub type SparseVec = Vec<(u32, f32)>;
+
+/// A feature occurrence and, for text features, where it sits in the text.
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// Feature string (`stem`, `stem stem`, `sector:x`, `cue:x`).
+    pub feature: String,
+    /// Byte span in the analyzed text (text features only).
+    pub span: Option<(usize, usize)>,
+}
+
+/// The text a record contributes, as one string (title, blank line, body)
+/// so that offsets refer to a single text.
+pub fn record_text(record: &Record) -> String {
+    format!("{}\n\n{}", record.title(), record.text())
+}
+
+/// Partner sectors of a record (partnerships only).
+pub fn record_sectors(record: &Record) -> Vec<String> {
+    match record {
+        Record::Partnership(p) => {
+            let mut s: Vec<String> = p.partners.iter().map(|x| x.sector.clone()).collect();
+            s.sort();
+            s.dedup();
+            s
+        }
+        Record::Lesson(_) => Vec::new(),
+    }
+}
+
+fn cue_phrases() -> &'static Vec<(&'static str, Vec<String>)> {
+    static CELL: OnceLock<Vec<(&'static str, Vec<String>)>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let mut a = Analyzer::default();
+        let mut out = Vec::new();
+        for (name, phrases) in CUES {
+            for phrase in *phrases {
+                let toks = a.tokens(phrase);
+                if !toks.is_empty() {
+                    out.push((*name, toks));
+                }
+            }
+        }
+        out
+    })
+}
+
+/// Numbers, years and single characters carry no type evidence, and
+/// registry boilerplate is full of them.
+fn is_noise(term: &str) -> bool {
+    term.len() < 2 || term.chars().all(|c| c.is_ascii_digit())
+}
+
+/// All feature occurrences of a text and its partner sectors.
+pub fn extract(analyzer: &mut Analyzer, text: &str, sectors: &[String]) -> Vec<Term> {
+    let tokens: Vec<Token> = analyzer
+        .tokens_with_offsets(text)
+        .into_iter()
+        .filter(|t| !is_noise(&t.term))
+        .collect();
+    let mut terms = Vec::with_capacity(tokens.len() * 2 + sectors.len());
+    for t in &tokens {
+        terms.push(Term {
+            feature: t.term.clone(),
+            span: Some((t.start, t.end)),
+        });
+    }
+    for pair in tokens.windows(2) {
+        terms.push(Term {
+            feature: format!("{} {}", pair[0].term, pair[1].term),
+            span: Some((pair[0].start, pair[1].end)),
+        });
+    }
+    for (cue, phrase) in cue_phrases() {
+        let n = phrase.len();
+        for w in tokens.windows(n) {
+            if w.iter().zip(phrase).all(|(t, p)| &t.term == p) {
+                terms.push(Term {
+                    feature: format!("cue:{cue}"),
+                    span: Some((w[0].start, w[n - 1].end)),
+                });
+            }
+        }
+    }
+    for s in sectors {
+        terms.push(Term {
+            feature: format!("sector:{s}"),
+            span: None,
+        });
+    }
+    terms
+}
+
+/// Learned vocabulary and inverse document frequencies.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Vocabulary {
+    /// Feature strings; a feature's index is its position.
+    pub terms: Vec<String>,
+    /// Smoothed IDF per feature: `ln((1 + n) / (1 + df)) + 1`.
+    pub idf: Vec<f32>,
+    #[serde(skip)]
+    index: HashMap<String, u32>,
+}
+
+/// Vocabulary settings.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct VocabularyConfig {
+    /// Drop features seen in fewer documents.
+    pub min_df: usize,
+    /// Keep at most this many features (most frequent first), so the dense
+    /// training matrix stays small.
+    pub max_features: usize,
+}
+
+impl Vocabulary {
+    /// Learn from the feature lists of the training documents.
+    pub fn fit(docs: &[Vec<Term>], config: VocabularyConfig) -> Vocabulary {
+        let mut df: HashMap<&str, usize> = HashMap::new();
+        for doc in docs {
+            let mut seen: Vec<&str> = doc.iter().map(|t| t.feature.as_str()).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for f in seen {
+                *df.entry(f).or_default() += 1;
+            }
+        }
+        let mut kept: Vec<(&str, usize)> = df
+            .into_iter()
+            .filter(|(_, d)| *d >= config.min_df)
+            .collect();
+        // Most frequent first, ties by name: deterministic.
+        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        kept.truncate(config.max_features);
+        kept.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let n = docs.len() as f32;
+        let terms: Vec<String> = kept.iter().map(|(t, _)| t.to_string()).collect();
+        let idf = kept
+            .iter()
+            .map(|(_, d)| ((1.0 + n) / (1.0 + *d as f32)).ln() + 1.0)
+            .collect();
+        let mut v = Vocabulary {
+            terms,
+            idf,
+            index: HashMap::new(),
+        };
+        v.build_index();
+        v
+    }
+
+    /// Rebuild the lookup table (after deserialising).
+    pub fn build_index(&mut self) {
+        self.index = self
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Index of a feature.
+    pub fn get(&self, feature: &str) -> Option<u32> {
+        self.index.get(feature).copied()
+    }
+
+    /// Sublinear TF (`1 + ln tf`) × IDF, L2-normalised.
+    pub fn transform(&self, terms: &[Term]) -> SparseVec {
+        let mut tf: HashMap<u32, f32> = HashMap::new();
+        for t in terms {
+            if let Some(i) = self.get(&t.feature) {
+                *tf.entry(i).or_default() += 1.0;
+            }
+        }
+        let mut v: SparseVec = tf
+            .into_iter()
+            .map(|(i, c)| (i, (1.0 + c.ln()) * self.idf[i as usize]))
+            .collect();
+        v.sort_unstable_by_key(|(i, _)| *i);
+        let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for (_, x) in v.iter_mut() {
+                *x /= norm;
+            }
+        }
+        v
+    }
+}

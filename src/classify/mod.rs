@@ -1,0 +1,11 @@
+//! The classifier: features, linear models trained with linfa, evaluation
+//! and explanations.
+
+pub mod batch;
+pub mod features;
+pub mod metrics;
+pub mod model;
+pub mod train;
+
+pub use model::{AxisPrediction, Evidence, Head, Model, BUNDLED_MODEL, FORMAT_VERSION};
+pub use train::{TrainConfig, Learner};

@@ -1,0 +1,503 @@
+//! The fitted model: file format, loading, prediction and explanation.
+//!
+//! The file is our own versioned JSON (not linfa's serialised structs):
+//! typology, analyzer settings, vocabulary, IDF, weights, training
+//! provenance and evaluation metrics, sealed with a SHA-256 checksum so a
+//! truncated or altered file is refused instead of silently mispredicting.
+//! Prediction is a sparse dot product with the weights, so no dense
+//! document-by-vocabulary matrix exists outside training.
+
+use super::features::{self, SparseVec, Vocabulary, VocabularyConfig};
+use super::metrics::Metrics;
+use crate::analyze::{self, Analyzer};
+use crate::error::{Error, Result};
+use crate::ingest::Labeller;
+use crate::label::{AssignedLabel, Origin};
+use crate::record::{Kind, Record};
+use crate::typology::Axis;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Version of the model file format.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The model shipped in the binary (empty until one has been trained).
+pub const BUNDLED_MODEL: &str = include_str!("../../models/default.json");
+
+/// One axis's classifier: a linear scorer over a vocabulary.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Head {
+    /// The axis.
+    pub axis: Axis,
+    /// Classes, in typology order (column order of `weights`).
+    pub classes: Vec<String>,
+    /// `logistic` or `linear_svm`.
+    pub algorithm: String,
+    /// The regularisation setting chosen by cross-validation.
+    pub regularization: f64,
+    /// Softmax temperature fitted on out-of-fold scores (calibration).
+    pub temperature: f32,
+    /// `n_features × n_classes`, row-major.
+    pub weights: Vec<f32>,
+    /// Per class.
+    pub intercept: Vec<f32>,
+    /// Cross-validated metrics of the chosen configuration.
+    pub metrics: Metrics,
+    /// Cross-validated macro-F1 of every configuration tried.
+    pub comparison: Vec<Candidate>,
+}
+
+/// One configuration tried during model selection.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Candidate {
+    /// Algorithm name.
+    pub algorithm: String,
+    /// Regularisation (logistic: L2 alpha; SVM: C).
+    pub regularization: f64,
+    /// Cross-validated macro-F1.
+    pub macro_f1: f64,
+    /// Cross-validated accuracy.
+    pub accuracy: f64,
+}
+
+/// Features of one kind of record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Featurizer {
+    /// Which records.
+    pub kind: Kind,
+    /// Vocabulary settings.
+    pub config: VocabularyConfig,
+    /// Learned vocabulary and IDF.
+    pub vocabulary: Vocabulary,
+}
+
+/// Where a model came from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Provenance {
+    /// SHA-256 of the training corpus files, concatenated in order.
+    pub corpus_sha256: String,
+    /// The files.
+    pub corpus_files: Vec<String>,
+    /// Training date (YYYY-MM-DD).
+    pub trained_on: String,
+    /// Seed of fold assignment.
+    pub seed: u64,
+    /// Folds used for model selection and metrics.
+    pub folds: usize,
+    /// Labelled examples per kind.
+    pub examples: BTreeMap<String, usize>,
+}
+
+/// The model file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Model {
+    /// File format version.
+    pub format_version: u32,
+    /// Axis → classes the model was trained for.
+    pub typology: BTreeMap<String, Vec<String>>,
+    /// The analyzer pipeline the features were built with.
+    pub analyzer: String,
+    /// Provenance.
+    pub training: Provenance,
+    /// One featurizer per record kind.
+    pub featurizers: Vec<Featurizer>,
+    /// One head per axis.
+    pub heads: Vec<Head>,
+    /// SHA-256 over the file with this field empty.
+    pub checksum: String,
+}
+
+/// The typology as the model records it.
+pub fn current_typology() -> BTreeMap<String, Vec<String>> {
+    Axis::ALL
+        .iter()
+        .map(|a| {
+            (
+                a.name().to_string(),
+                a.classes().iter().map(|c| c.to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// A piece of evidence for a decision.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Evidence {
+    /// The words as they appear in the text (or `partner sector: x`).
+    pub term: String,
+    /// The model feature (stemmed).
+    pub feature: String,
+    /// Contribution to the chosen class: weight margin × tf-idf.
+    pub weight: f32,
+    /// `text` when the words are in the record's text, `partners` for a
+    /// sector feature.
+    pub source: &'static str,
+}
+
+/// The decision on one axis.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AxisPrediction {
+    /// The chosen class, or `uncertain` when below the asked confidence.
+    pub label: String,
+    /// Probability of the most likely class.
+    pub probability: f64,
+    /// The most likely class even when `label` is `uncertain`.
+    pub best: String,
+    /// Probabilities of every class (sum to 1).
+    pub probabilities: BTreeMap<String, f64>,
+    /// Terms that pushed the decision, strongest first.
+    pub evidence: Vec<Evidence>,
+    /// The sentence carrying most of the evidence.
+    pub sentence: Option<String>,
+}
+
+impl Model {
+    /// The bundled model.
+    pub fn bundled() -> Result<Model> {
+        if BUNDLED_MODEL.trim().is_empty() {
+            return Err(Error::Model {
+                path: "bundled".into(),
+                reason: "this build carries no model (run `partnerkb train`)".into(),
+            });
+        }
+        Model::from_json("bundled", BUNDLED_MODEL)
+    }
+
+    /// Load and verify a model file.
+    pub fn load(path: &Path) -> Result<Model> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Model::from_json(&path.display().to_string(), &text)
+    }
+
+    /// Parse and verify a model from JSON text.
+    pub fn from_json(name: &str, text: &str) -> Result<Model> {
+        let err = |reason: String| Error::Model {
+            path: name.to_string(),
+            reason,
+        };
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| err(format!("not a readable model file (truncated or corrupt?): {e}")))?;
+        let version = value.get("format_version").and_then(|v| v.as_u64());
+        if version != Some(FORMAT_VERSION as u64) {
+            return Err(err(format!(
+                "format version {} is not supported (this partnerkb reads version {FORMAT_VERSION}); retrain with `partnerkb train`",
+                version.map_or("missing".to_string(), |v| v.to_string())
+            )));
+        }
+        let mut model: Model = serde_json::from_value(value)
+            .map_err(|e| err(format!("malformed model file: {e}")))?;
+        if model.typology != current_typology() {
+            return Err(err(
+                "trained for another typology (axes or classes differ); retrain with `partnerkb train`"
+                    .into(),
+            ));
+        }
+        if model.analyzer != analyze::SETTINGS {
+            return Err(err(format!(
+                "built with analyzer `{}`, this partnerkb uses `{}`; retrain",
+                model.analyzer,
+                analyze::SETTINGS
+            )));
+        }
+        let claimed = std::mem::take(&mut model.checksum);
+        let actual = model.compute_checksum();
+        if claimed != actual {
+            return Err(err(format!(
+                "checksum mismatch (file says {claimed:.12}…, content is {actual:.12}…): the file was altered or damaged"
+            )));
+        }
+        model.checksum = claimed;
+        for f in &mut model.featurizers {
+            f.vocabulary.build_index();
+            if f.vocabulary.idf.len() != f.vocabulary.terms.len() {
+                return Err(err("vocabulary and IDF lengths differ".into()));
+            }
+        }
+        for h in &model.heads {
+            let n = model
+                .featurizer(h.axis)
+                .map(|f| f.vocabulary.len())
+                .ok_or_else(|| err(format!("no featurizer for axis {}", h.axis)))?;
+            if h.weights.len() != n * h.classes.len() || h.intercept.len() != h.classes.len() {
+                return Err(err(format!("weights of axis {} have the wrong shape", h.axis)));
+            }
+        }
+        Ok(model)
+    }
+
+    /// SHA-256 of the model serialised with an empty checksum.
+    pub fn compute_checksum(&self) -> String {
+        let mut copy = self.clone();
+        copy.checksum.clear();
+        let bytes = serde_json::to_vec(&copy).unwrap_or_default();
+        hex(&Sha256::digest(&bytes))
+    }
+
+    /// Seal and serialise (pretty JSON, trailing newline).
+    pub fn to_json(&mut self) -> String {
+        self.checksum = self.compute_checksum();
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Write atomically: a temporary file in the same directory, then a
+    /// rename, so an interrupted write never leaves half a model.
+    pub fn save(&mut self, path: &Path) -> Result<()> {
+        let json = self.to_json();
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+        std::io::Write::write_all(&mut tmp, json.as_bytes()).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    /// The featurizer used by `axis`.
+    pub fn featurizer(&self, axis: Axis) -> Option<&Featurizer> {
+        let kind = match axis.labels() {
+            crate::typology::Labels::Partnerships => Kind::Partnership,
+            crate::typology::Labels::Lessons => Kind::Lesson,
+        };
+        self.featurizers.iter().find(|f| f.kind == kind)
+    }
+
+    /// The head of `axis`.
+    pub fn head(&self, axis: Axis) -> Option<&Head> {
+        self.heads.iter().find(|h| h.axis == axis)
+    }
+
+    /// Axes this model predicts for a kind of record.
+    pub fn axes_for(&self, kind: Kind) -> Vec<Axis> {
+        self.heads
+            .iter()
+            .map(|h| h.axis)
+            .filter(|a| match kind {
+                Kind::Partnership => Axis::PARTNERSHIP.contains(a),
+                Kind::Lesson => *a == Axis::Challenge,
+            })
+            .collect()
+    }
+
+    /// Classify a record on every axis of its kind. A record without text
+    /// is an error for that record only.
+    pub fn classify(
+        &self,
+        analyzer: &mut Analyzer,
+        record: &Record,
+        min_confidence: f64,
+        evidence: usize,
+    ) -> Result<BTreeMap<Axis, AxisPrediction>> {
+        if record.text().trim().is_empty() {
+            return Err(Error::Label(format!(
+                "record `{}` has an empty {}: nothing to classify",
+                record.id(),
+                match record.kind() {
+                    Kind::Partnership => "description",
+                    Kind::Lesson => "text",
+                }
+            )));
+        }
+        let text = features::record_text(record);
+        let sectors = features::record_sectors(record);
+        let terms = features::extract(analyzer, &text, &sectors);
+        let mut out = BTreeMap::new();
+        for axis in self.axes_for(record.kind()) {
+            let (Some(f), Some(head)) = (self.featurizer(axis), self.head(axis)) else {
+                continue;
+            };
+            let x = f.vocabulary.transform(&terms);
+            out.insert(
+                axis,
+                head.predict(&f.vocabulary, &x, &terms, &text, min_confidence, evidence),
+            );
+        }
+        Ok(out)
+    }
+}
+
+impl Labeller for Model {
+    fn predict_missing(&self, record: &Record) -> Vec<AssignedLabel> {
+        thread_local! {
+            static ANALYZER: std::cell::RefCell<Analyzer> = std::cell::RefCell::new(Analyzer::default());
+        }
+        let missing: Vec<Axis> = self
+            .axes_for(record.kind())
+            .into_iter()
+            .filter(|a| match record {
+                Record::Partnership(p) => p.gold(*a).is_none(),
+                Record::Lesson(l) => l.challenge.is_none(),
+            })
+            .collect();
+        if missing.is_empty() {
+            return Vec::new();
+        }
+        let predictions = ANALYZER.with(|a| self.classify(&mut a.borrow_mut(), record, 0.0, 0));
+        let Ok(predictions) = predictions else {
+            return Vec::new();
+        };
+        missing
+            .into_iter()
+            .filter_map(|axis| {
+                predictions.get(&axis).map(|p| AssignedLabel {
+                    axis,
+                    label: p.best.clone(),
+                    origin: Origin::Predicted,
+                    probability: Some(p.probability),
+                })
+            })
+            .collect()
+    }
+}
+
+impl Head {
+    /// Raw linear scores (logits) of a sparse vector.
+    pub fn scores(&self, x: &SparseVec) -> Vec<f32> {
+        let k = self.classes.len();
+        let mut s = self.intercept.clone();
+        for &(i, v) in x {
+            let row = &self.weights[i as usize * k..(i as usize + 1) * k];
+            for c in 0..k {
+                s[c] += row[c] * v;
+            }
+        }
+        s
+    }
+
+    /// Calibrated class probabilities.
+    pub fn probabilities(&self, x: &SparseVec) -> Vec<f64> {
+        softmax(&self.scores(x), self.temperature)
+    }
+
+    fn predict(
+        &self,
+        vocab: &Vocabulary,
+        x: &SparseVec,
+        terms: &[features::Term],
+        text: &str,
+        min_confidence: f64,
+        n_evidence: usize,
+    ) -> AxisPrediction {
+        let p = self.probabilities(x);
+        let best = super::metrics::argmax(&p);
+        let k = self.classes.len();
+        // A feature's push towards the chosen class: its weight there minus
+        // its mean weight over the other classes, times its value.
+        let contribution = |i: u32, v: f32| {
+            let row = &self.weights[i as usize * k..(i as usize + 1) * k];
+            let others: f32 = (0..k).filter(|c| *c != best).map(|c| row[c]).sum::<f32>()
+                / (k - 1).max(1) as f32;
+            (row[best] - others) * v
+        };
+        let mut contributions: Vec<(u32, f32)> = x
+            .iter()
+            .map(|&(i, v)| (i, contribution(i, v)))
+            .filter(|(_, c)| *c > 0.0)
+            .collect();
+        contributions.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut evidence = Vec::new();
+        for (i, weight) in contributions.iter().take(n_evidence) {
+            let feature = &vocab.terms[*i as usize];
+            let occurrence = terms.iter().find(|t| &t.feature == feature);
+            let (term, source) = match occurrence.and_then(|t| t.span) {
+                Some((s, e)) => (text[s..e].to_string(), "text"),
+                None => (
+                    feature
+                        .strip_prefix("sector:")
+                        .map(|s| format!("partner sector: {s}"))
+                        .unwrap_or_else(|| feature.clone()),
+                    "partners",
+                ),
+            };
+            evidence.push(Evidence {
+                term,
+                feature: feature.clone(),
+                weight: *weight,
+                source,
+            });
+        }
+        let sentence = (n_evidence > 0)
+            .then(|| best_sentence(text, terms, vocab, &contributions))
+            .flatten();
+        let probability = p[best];
+        AxisPrediction {
+            label: if probability < min_confidence {
+                "uncertain".into()
+            } else {
+                self.classes[best].clone()
+            },
+            probability,
+            best: self.classes[best].clone(),
+            probabilities: self.classes.iter().cloned().zip(p.iter().copied()).collect(),
+            evidence,
+            sentence,
+        }
+    }
+}
+
+/// The sentence whose features add up to the largest push.
+fn best_sentence(
+    text: &str,
+    terms: &[features::Term],
+    vocab: &Vocabulary,
+    contributions: &[(u32, f32)],
+) -> Option<String> {
+    let weight_of: std::collections::HashMap<u32, f32> = contributions.iter().copied().collect();
+    let mut bounds = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        let end_here = matches!(c, '.' | '!' | '?' | '\n')
+            && text[i + c.len_utf8()..]
+                .chars()
+                .next()
+                .is_none_or(|n| n.is_whitespace());
+        if end_here {
+            bounds.push((start, i + c.len_utf8()));
+            start = i + c.len_utf8();
+        }
+    }
+    bounds.push((start, text.len()));
+    let mut best: Option<((usize, usize), f32)> = None;
+    for &(s, e) in &bounds {
+        let score: f32 = terms
+            .iter()
+            .filter(|t| t.span.is_some_and(|(ts, te)| ts >= s && te <= e))
+            .filter_map(|t| vocab.get(&t.feature).and_then(|i| weight_of.get(&i)))
+            .sum();
+        if score > 0.0 && best.is_none_or(|(_, b)| score > b) {
+            best = Some(((s, e), score));
+        }
+    }
+    best.map(|((s, e), _)| text[s..e].trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// Softmax with temperature.
+pub fn softmax(scores: &[f32], temperature: f32) -> Vec<f64> {
+    let t = f64::from(temperature.max(1e-3));
+    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let exps: Vec<f64> = scores
+        .iter()
+        .map(|s| ((*s as f64 - max) / t).exp())
+        .collect();
+    let sum: f64 = exps.iter().sum();
+    exps.iter().map(|e| e / sum).collect()
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

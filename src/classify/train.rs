@@ -1,0 +1,547 @@
+//! Training: model selection by stratified cross-validation, probability
+//! calibration, and the final fit, all deterministic for a given corpus and
+//! seed.
+//!
+//! linfa's classifiers take dense input, so each fold's training documents
+//! are densified over that fold's (capped) vocabulary only; prediction
+//! afterwards uses the learned weights on sparse vectors.
+
+use super::features::{self, SparseVec, Term, Vocabulary, VocabularyConfig};
+use super::metrics::{self, Metrics};
+use super::model::{current_typology, Candidate, Featurizer, Head, Model, Provenance, FORMAT_VERSION};
+use crate::analyze::{self, Analyzer};
+use crate::error::{Error, Result};
+use crate::record::{Kind, Record};
+use crate::typology::Axis;
+use linfa::prelude::*;
+use linfa_logistic::MultiLogisticRegression;
+use linfa_svm::Svm;
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Training settings, validated before any work starts.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// Seed for the fold assignment.
+    pub seed: u64,
+    /// Cross-validation folds for model selection and metrics.
+    pub folds: usize,
+    /// Vocabulary settings.
+    pub vocabulary: VocabularyConfig,
+    /// L2 strengths tried for logistic regression.
+    pub logistic_alphas: Vec<f64>,
+    /// C values tried for the linear SVM (one-vs-rest).
+    pub svm_cs: Vec<f64>,
+    /// L-BFGS iterations for logistic regression.
+    pub max_iterations: u64,
+    /// Training date written into the model (YYYY-MM-DD).
+    pub date: String,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            seed: 42,
+            folds: 5,
+            vocabulary: VocabularyConfig {
+                min_df: 2,
+                max_features: 20_000,
+            },
+            logistic_alphas: vec![0.1, 0.3, 1.0],
+            svm_cs: vec![0.3, 1.0, 3.0],
+            max_iterations: 200,
+            date: String::new(),
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Reject settings that cannot work.
+    pub fn validate(&self) -> Result<()> {
+        if self.folds < 2 {
+            return Err(Error::Train("--folds must be at least 2".into()));
+        }
+        if self.vocabulary.max_features == 0 {
+            return Err(Error::Train("the vocabulary cap must be positive".into()));
+        }
+        if self.logistic_alphas.is_empty() && self.svm_cs.is_empty() {
+            return Err(Error::Train("no model configuration to try".into()));
+        }
+        if self.logistic_alphas.iter().chain(&self.svm_cs).any(|v| *v <= 0.0) {
+            return Err(Error::Train("regularisation values must be positive".into()));
+        }
+        let d = self.date.as_bytes();
+        let date_ok = d.len() == 10
+            && d[4] == b'-'
+            && d[7] == b'-'
+            && d.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if !date_ok {
+            return Err(Error::Train(format!("date `{}` is not YYYY-MM-DD", self.date)));
+        }
+        Ok(())
+    }
+}
+
+/// A labelled document ready for training.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// Record id.
+    pub id: String,
+    /// Extracted features.
+    pub terms: Vec<Term>,
+    /// Class index per axis (absent when unlabelled on that axis).
+    pub labels: BTreeMap<Axis, usize>,
+}
+
+/// Turn records into examples (in parallel, order kept).
+pub fn examples(records: &[Record]) -> Vec<Example> {
+    records
+        .par_iter()
+        .map_init(Analyzer::default, |a, r| {
+            let text = features::record_text(r);
+            let terms = features::extract(a, &text, &features::record_sectors(r));
+            let mut labels = BTreeMap::new();
+            match r {
+                Record::Partnership(p) => {
+                    for axis in Axis::PARTNERSHIP {
+                        if let Some(i) = p.gold(axis).and_then(|l| axis.class_index(l)) {
+                            labels.insert(axis, i);
+                        }
+                    }
+                }
+                Record::Lesson(l) => {
+                    if let Some(i) = l
+                        .challenge
+                        .as_deref()
+                        .and_then(|c| Axis::Challenge.class_index(c))
+                    {
+                        labels.insert(Axis::Challenge, i);
+                    }
+                }
+            }
+            Example {
+                id: r.id().to_string(),
+                terms,
+                labels,
+            }
+        })
+        .collect()
+}
+
+/// splitmix64: a tiny, well-known PRNG, enough for shuffling folds
+/// reproducibly without a dependency.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Stratified fold assignment: each class's examples are shuffled with
+/// the seed and dealt round-robin, so every fold has each class in
+/// proportion.
+pub fn stratified_folds(labels: &[usize], folds: usize, seed: u64) -> Vec<usize> {
+    let mut rng = SplitMix(seed);
+    let mut assignment = vec![0; labels.len()];
+    let classes = labels.iter().copied().max().map_or(0, |m| m + 1);
+    let mut next_fold = 0;
+    for c in 0..classes {
+        let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
+        for i in (1..members.len()).rev() {
+            let j = (rng.next() % (i as u64 + 1)) as usize;
+            members.swap(i, j);
+        }
+        for m in members {
+            assignment[m] = next_fold;
+            next_fold = (next_fold + 1) % folds;
+        }
+    }
+    assignment
+}
+
+/// Which learner and setting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Learner {
+    /// Multinomial logistic regression (linfa-logistic), L2 strength.
+    Logistic(f64),
+    /// Linear SVM one-vs-rest (linfa-svm), C.
+    LinearSvm(f64),
+}
+
+impl Learner {
+    fn name(self) -> &'static str {
+        match self {
+            Learner::Logistic(_) => "logistic",
+            Learner::LinearSvm(_) => "linear_svm",
+        }
+    }
+
+    fn regularization(self) -> f64 {
+        match self {
+            Learner::Logistic(a) | Learner::LinearSvm(a) => a,
+        }
+    }
+}
+
+fn densify(rows: &[SparseVec], n_features: usize) -> Array2<f64> {
+    let mut x = Array2::zeros((rows.len(), n_features));
+    for (r, row) in rows.iter().enumerate() {
+        for &(i, v) in row {
+            x[[r, i as usize]] = f64::from(v);
+        }
+    }
+    x
+}
+
+/// A fitted linear scorer: weights (`n_features × n_classes`) and intercept.
+struct Linear {
+    weights: Vec<f32>,
+    intercept: Vec<f32>,
+}
+
+fn fit(
+    learner: Learner,
+    rows: &[SparseVec],
+    y: &[usize],
+    n_features: usize,
+    n_classes: usize,
+    max_iterations: u64,
+) -> Result<Linear> {
+    let x = densify(rows, n_features);
+    let mut weights = vec![0f32; n_features * n_classes];
+    // A class absent from the training data can never win.
+    let mut intercept = vec![-1.0e4f32; n_classes];
+    match learner {
+        Learner::Logistic(alpha) => {
+            let targets = Array1::from_vec(y.to_vec());
+            let data = Dataset::new(x, targets);
+            let fitted = MultiLogisticRegression::default()
+                .alpha(alpha)
+                .max_iterations(max_iterations)
+                .fit(&data)
+                .map_err(|e| Error::Train(format!("logistic regression: {e}")))?;
+            let params = fitted.params();
+            for (col, class) in fitted.classes().iter().enumerate() {
+                for f in 0..n_features {
+                    weights[f * n_classes + class] = params[[f, col]] as f32;
+                }
+                intercept[*class] = fitted.intercept()[col] as f32;
+            }
+        }
+        Learner::LinearSvm(c) => {
+            let unit = |f: usize| {
+                let mut e = Array1::<f64>::zeros(n_features);
+                e[f] = 1.0;
+                e
+            };
+            for class in 0..n_classes {
+                if !y.contains(&class) {
+                    continue;
+                }
+                let targets: Array1<bool> = y.iter().map(|l| *l == class).collect();
+                let data = Dataset::new(x.clone(), targets);
+                let svm = Svm::<f64, bool>::params()
+                    .linear_kernel()
+                    .pos_neg_weights(c, c)
+                    .fit(&data)
+                    .map_err(|e| Error::Train(format!("linear SVM: {e}")))?;
+                // The decision function is w·x − ρ; linfa keeps w private,
+                // but for a linear kernel w_j is the response to unit
+                // vector j.
+                for f in 0..n_features {
+                    weights[f * n_classes + class] = svm.weighted_sum(&unit(f)) as f32;
+                }
+                intercept[class] = -svm.rho as f32;
+            }
+        }
+    }
+    Ok(Linear { weights, intercept })
+}
+
+fn linear_scores(model: &Linear, x: &SparseVec, n_classes: usize) -> Vec<f32> {
+    let mut s = model.intercept.clone();
+    for &(i, v) in x {
+        for c in 0..n_classes {
+            s[c] += model.weights[i as usize * n_classes + c] * v;
+        }
+    }
+    s
+}
+
+/// Out-of-fold scores of `learner` on examples labelled on `axis`.
+fn out_of_fold(
+    examples: &[&Example],
+    axis: Axis,
+    folds: &[usize],
+    k: usize,
+    learner: Learner,
+    config: &TrainConfig,
+) -> Result<Vec<Vec<f32>>> {
+    let n_classes = axis.classes().len();
+    let per_fold: Vec<Result<Vec<(usize, Vec<f32>)>>> = (0..k)
+        .into_par_iter()
+        .map(|fold| {
+            let train: Vec<&Example> = examples
+                .iter()
+                .zip(folds)
+                .filter(|(_, f)| **f != fold)
+                .map(|(e, _)| *e)
+                .collect();
+            let terms: Vec<Vec<Term>> = train.iter().map(|e| e.terms.clone()).collect();
+            let vocab = Vocabulary::fit(&terms, config.vocabulary);
+            let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.terms)).collect();
+            let y: Vec<usize> = train.iter().map(|e| e.labels[&axis]).collect();
+            let model = fit(learner, &rows, &y, vocab.len(), n_classes, config.max_iterations)?;
+            Ok(examples
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| folds[*i] == fold)
+                .map(|(i, e)| (i, linear_scores(&model, &vocab.transform(&e.terms), n_classes)))
+                .collect())
+        })
+        .collect();
+    let mut scores = vec![Vec::new(); examples.len()];
+    for fold in per_fold {
+        for (i, s) in fold? {
+            scores[i] = s;
+        }
+    }
+    Ok(scores)
+}
+
+/// The softmax temperature that minimises the log-loss of out-of-fold
+/// scores: one parameter, so it cannot overfit, and it turns SVM margins
+/// and over-confident logits alike into calibrated probabilities.
+fn fit_temperature(scores: &[Vec<f32>], truth: &[usize]) -> f32 {
+    let nll = |t: f32| -> f64 {
+        scores
+            .iter()
+            .zip(truth)
+            .map(|(s, y)| -super::model::softmax(s, t)[*y].max(1e-12).ln())
+            .sum()
+    };
+    let mut best = (1.0f32, nll(1.0));
+    for step in 0..=160 {
+        let t = (0.02f32.ln() + (50f32.ln() - 0.02f32.ln()) * step as f32 / 160.0).exp();
+        let v = nll(t);
+        if v < best.1 {
+            best = (t, v);
+        }
+    }
+    best.0
+}
+
+/// The outcome of cross-validating every configuration on one axis.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// The axis.
+    pub axis: Axis,
+    /// Every configuration and its CV scores.
+    pub candidates: Vec<Candidate>,
+    /// The chosen learner.
+    pub chosen: Learner,
+    /// Calibrated CV metrics of the chosen learner.
+    pub metrics: Metrics,
+    /// Temperature fitted on the out-of-fold scores.
+    pub temperature: f32,
+    /// Record ids in evaluation order, with their fold.
+    pub folds: Vec<(String, usize)>,
+    /// Out-of-fold calibrated probabilities of the chosen learner.
+    pub probabilities: Vec<Vec<f64>>,
+    /// True class indices.
+    pub truth: Vec<usize>,
+}
+
+/// Cross-validate every configuration on `axis` and pick the best by
+/// macro-F1 (ties: the simpler, earlier one).
+pub fn select(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<Selection> {
+    let labelled: Vec<&Example> = examples.iter().filter(|e| e.labels.contains_key(&axis)).collect();
+    let truth: Vec<usize> = labelled.iter().map(|e| e.labels[&axis]).collect();
+    let classes: Vec<&str> = axis.classes().to_vec();
+    let smallest = (0..classes.len())
+        .map(|c| truth.iter().filter(|t| **t == c).count())
+        .filter(|n| *n > 0)
+        .min()
+        .unwrap_or(0);
+    if labelled.len() < config.folds * 2 || smallest < 2 {
+        return Err(Error::Train(format!(
+            "axis {axis}: {} labelled examples (smallest class {smallest}) are too few for {}-fold cross-validation",
+            labelled.len(),
+            config.folds
+        )));
+    }
+    let k = config.folds.min(smallest.max(2));
+    let folds = stratified_folds(&truth, k, config.seed);
+    let learners: Vec<Learner> = config
+        .logistic_alphas
+        .iter()
+        .map(|a| Learner::Logistic(*a))
+        .chain(config.svm_cs.iter().map(|c| Learner::LinearSvm(*c)))
+        .collect();
+    let mut candidates = Vec::new();
+    let mut best: Option<(usize, Vec<Vec<f32>>, f64)> = None;
+    for (i, learner) in learners.iter().enumerate() {
+        let scores = out_of_fold(&labelled, axis, &folds, k, *learner, config)?;
+        let probs: Vec<Vec<f64>> = scores.iter().map(|s| super::model::softmax(s, 1.0)).collect();
+        let m = metrics::compute(&classes, &truth, &probs);
+        candidates.push(Candidate {
+            algorithm: learner.name().into(),
+            regularization: learner.regularization(),
+            macro_f1: m.macro_f1,
+            accuracy: m.accuracy,
+        });
+        if best.as_ref().is_none_or(|b| m.macro_f1 > b.2 + 1e-12) {
+            best = Some((i, scores, m.macro_f1));
+        }
+    }
+    let (chosen, scores, _) = best.ok_or_else(|| Error::Train("no configuration".into()))?;
+    let temperature = fit_temperature(&scores, &truth);
+    let probabilities: Vec<Vec<f64>> = scores
+        .iter()
+        .map(|s| super::model::softmax(s, temperature))
+        .collect();
+    let metrics = metrics::compute(&classes, &truth, &probabilities);
+    Ok(Selection {
+        axis,
+        candidates,
+        chosen: learners[chosen],
+        metrics,
+        temperature,
+        folds: labelled.iter().map(|e| e.id.clone()).zip(folds).collect(),
+        probabilities,
+        truth,
+    })
+}
+
+/// Fit `learner` on every labelled example of `axis` over `vocab`.
+fn fit_head(
+    examples: &[Example],
+    vocab: &Vocabulary,
+    selection: &Selection,
+    config: &TrainConfig,
+) -> Result<Head> {
+    let axis = selection.axis;
+    let labelled: Vec<&Example> = examples.iter().filter(|e| e.labels.contains_key(&axis)).collect();
+    let rows: Vec<SparseVec> = labelled.iter().map(|e| vocab.transform(&e.terms)).collect();
+    let y: Vec<usize> = labelled.iter().map(|e| e.labels[&axis]).collect();
+    let n_classes = axis.classes().len();
+    let model = fit(selection.chosen, &rows, &y, vocab.len(), n_classes, config.max_iterations)?;
+    Ok(Head {
+        axis,
+        classes: axis.classes().iter().map(|c| c.to_string()).collect(),
+        algorithm: selection.chosen.name().into(),
+        regularization: selection.chosen.regularization(),
+        temperature: selection.temperature,
+        weights: model.weights,
+        intercept: model.intercept,
+        metrics: selection.metrics.clone(),
+        comparison: selection.candidates.clone(),
+    })
+}
+
+/// Train the full model from a corpus. `corpus_sha256` and `corpus_files`
+/// are recorded as provenance.
+pub fn train(
+    records: &[Record],
+    config: &TrainConfig,
+    corpus_sha256: String,
+    corpus_files: Vec<String>,
+) -> Result<Model> {
+    config.validate()?;
+    let mut featurizers = Vec::new();
+    let mut heads = Vec::new();
+    let mut counts = BTreeMap::new();
+    for kind in [Kind::Partnership, Kind::Lesson] {
+        let of_kind: Vec<Record> = records.iter().filter(|r| r.kind() == kind).cloned().collect();
+        let examples: Vec<Example> = examples(&of_kind)
+            .into_iter()
+            .filter(|e| !e.labels.is_empty())
+            .collect();
+        counts.insert(kind.name().to_string(), examples.len());
+        if examples.is_empty() {
+            continue;
+        }
+        let axes: Vec<Axis> = match kind {
+            Kind::Partnership => Axis::PARTNERSHIP.to_vec(),
+            Kind::Lesson => vec![Axis::Challenge],
+        };
+        let terms: Vec<Vec<Term>> = examples.iter().map(|e| e.terms.clone()).collect();
+        let vocabulary = Vocabulary::fit(&terms, config.vocabulary);
+        for axis in axes {
+            let selection = select(&examples, axis, config)?;
+            heads.push(fit_head(&examples, &vocabulary, &selection, config)?);
+        }
+        featurizers.push(Featurizer {
+            kind,
+            config: config.vocabulary,
+            vocabulary,
+        });
+    }
+    if heads.is_empty() {
+        return Err(Error::Train("the corpus has no labelled records".into()));
+    }
+    Ok(Model {
+        format_version: FORMAT_VERSION,
+        typology: current_typology(),
+        analyzer: analyze::SETTINGS.to_string(),
+        training: Provenance {
+            corpus_sha256,
+            corpus_files,
+            trained_on: config.date.clone(),
+            seed: config.seed,
+            folds: config.folds,
+            examples: counts,
+        },
+        featurizers,
+        heads,
+        checksum: String::new(),
+    })
+}
+
+/// Leave-one-out predictions for the records `ids` on `axis`, using the
+/// given learner and temperature: each record is predicted by a model
+/// trained on every other labelled record.
+pub fn leave_one_out(
+    examples: &[Example],
+    axis: Axis,
+    ids: &[&str],
+    learner: Learner,
+    temperature: f32,
+    config: &TrainConfig,
+) -> Result<Vec<(String, Vec<f64>)>> {
+    let n_classes = axis.classes().len();
+    ids.par_iter()
+        .filter_map(|id| examples.iter().position(|e| e.id == *id))
+        .map(|held| {
+            let train: Vec<&Example> = examples
+                .iter()
+                .enumerate()
+                .filter(|(i, e)| *i != held && e.labels.contains_key(&axis))
+                .map(|(_, e)| e)
+                .collect();
+            let terms: Vec<Vec<Term>> = train.iter().map(|e| e.terms.clone()).collect();
+            let vocab = Vocabulary::fit(&terms, config.vocabulary);
+            let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.terms)).collect();
+            let y: Vec<usize> = train.iter().map(|e| e.labels[&axis]).collect();
+            let model = fit(learner, &rows, &y, vocab.len(), n_classes, config.max_iterations)?;
+            let s = linear_scores(&model, &vocab.transform(&examples[held].terms), n_classes);
+            Ok((examples[held].id.clone(), super::model::softmax(&s, temperature)))
+        })
+        .collect()
+}
+
+impl Learner {
+    /// The learner a head was trained with.
+    pub fn of(head: &Head) -> Learner {
+        match head.algorithm.as_str() {
+            "linear_svm" => Learner::LinearSvm(head.regularization),
+            _ => Learner::Logistic(head.regularization),
+        }
+    }
+}

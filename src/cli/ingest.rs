@@ -1,0 +1,118 @@
+//! `partnerkb ingest`
+
+use super::progress::Progress;
+use super::Globals;
+use crate::index::IngestOptions;
+use crate::ingest::{ingest, Input, Labeller};
+use crate::read::{self, ColumnMap};
+use crate::record::Kind;
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Add records to the index. Records are upserted by id: ingesting a file
+/// twice leaves the same documents. Bad records are reported as
+/// FILE:LINE: field: reason and skipped; the exit status is then 1.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Input files: .jsonl, .csv, .txt or .md
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Treat every record as this kind instead of recognising it
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+    /// Reject the whole input, committing nothing, if any record is bad
+    #[arg(long)]
+    pub strict: bool,
+    /// Map a record field to a CSV column, e.g. description=Objectives
+    #[arg(long = "field", value_name = "FIELD=COLUMN")]
+    pub fields: Vec<String>,
+    /// Indexing memory budget in MB
+    #[arg(long, default_value_t = 128, value_name = "MB")]
+    pub memory_mb: usize,
+    /// Commit every N records
+    #[arg(long, default_value_t = 50_000, value_name = "N")]
+    pub batch_size: usize,
+    /// Do not predict labels for records without gold labels
+    #[arg(long)]
+    pub no_classify: bool,
+    /// No progress output
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the summary as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
+    let columns = ColumnMap::parse(&args.fields)?;
+    // Open every input before touching the index: a missing file is an
+    // error before anything is written.
+    let mut inputs = Vec::new();
+    for path in &args.files {
+        let items = read::read_path(path, args.kind, &columns)?;
+        inputs.push(Input {
+            origin: path
+                .file_name()
+                .map(|f| f.to_string_lossy().to_string())
+                .unwrap_or_else(|| path.display().to_string()),
+            items,
+            replace: false,
+        });
+    }
+    let model = if args.no_classify { None } else { Some(g.model()?) };
+    let kb = g.knowledge_base(true)?;
+    let options = IngestOptions {
+        strict: args.strict,
+        memory_budget: args.memory_mb.max(1) << 20,
+        threads: None,
+        batch_size: args.batch_size.max(1),
+    };
+    let progress = Progress::new("records", args.quiet);
+    let report = ingest(
+        &kb,
+        inputs,
+        model.as_ref().map(|m| m as &dyn Labeller),
+        &options,
+        &|n| progress.update(n),
+    );
+    progress.finish();
+    let report = match report {
+        Ok(r) => r,
+        Err(crate::Error::Record(e)) if args.strict => {
+            eprintln!("{e}");
+            eprintln!("partnerkb: --strict: input rejected, nothing was committed");
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for rejected in &report.rejected {
+        eprintln!("{rejected}");
+    }
+    if args.json {
+        let mut v = serde_json::to_value(&report)?;
+        v["rejected"] = serde_json::json!(report.rejected.len());
+        v["seconds"] = serde_json::json!(progress.elapsed());
+        println!("{v}");
+    } else {
+        eprintln!(
+            "partnerkb: {} read, {} indexed, {} rejected, {} labels predicted; index {} now holds {} documents ({:.2}s)",
+            report.read,
+            report.indexed,
+            report.rejected.len(),
+            report.predicted,
+            kb.path().display(),
+            report.total_docs,
+            progress.elapsed()
+        );
+    }
+    Ok(if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,152 @@
+//! The command line. Each subcommand lives in its own file with a plain
+//! `…Args` struct; this module parses, dispatches and maps outcomes to exit
+//! codes (documented in the README):
+//!
+//! * 0: success;
+//! * 1: finished, but with a partial result (records rejected, nothing
+//!   found, labels below `--min-confidence`… as each command documents);
+//! * 2: failed (bad arguments, unreadable input, corrupt index or model).
+
+mod classify;
+mod evaluate;
+mod ingest;
+mod progress;
+mod search;
+mod stats;
+mod suggest;
+mod train;
+
+use crate::bundle;
+use crate::classify::Model;
+use crate::index::KnowledgeBase;
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Search and classify multi-stakeholder partnerships by ideal type.
+///
+/// partnerkb keeps partnership descriptions and lessons learned in a
+/// full-text index, labels partnerships on two axes (function:
+/// operational/advocacy; mode: negotiation/coordination/implementation)
+/// and lessons by the challenge they address, and finds lessons for a
+/// given type of partnership. With no --index, a default index is built
+/// from the bundled corpus on first use.
+#[derive(Debug, Parser)]
+#[command(name = "partnerkb", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Index directory [default: the user's data directory]
+    #[arg(long, global = true, env = "PARTNERKB_INDEX", value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    /// Model file [default: the bundled model]
+    #[arg(long, global = true, env = "PARTNERKB_MODEL", value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add partnerships and lessons (JSONL, CSV, .txt/.md) to the index
+    Ingest(ingest::IngestArgs),
+    /// Search partnerships and lessons, with type filters and facet counts
+    Search(search::SearchArgs),
+    /// Count documents per kind, label and source (or describe the corpus)
+    Stats(stats::StatsArgs),
+    /// Train the classifier on a labelled corpus
+    Train(train::TrainArgs),
+    /// Cross-validate the classifier: F1, confusion, calibration
+    Evaluate(evaluate::EvaluateArgs),
+    /// Label a description or a whole file, with evidence
+    Classify(classify::ClassifyArgs),
+    /// Propose the unlabelled records the model is least sure about
+    Suggest(suggest::SuggestArgs),
+}
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("partnerkb: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let ctx = Globals::new(cli.index.clone(), cli.model.clone());
+    match cli.command {
+        Command::Ingest(args) => ingest::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
+        Command::Stats(args) => stats::run(&ctx, args),
+        Command::Train(args) => train::run(&ctx, args),
+        Command::Evaluate(args) => evaluate::run(&ctx, args),
+        Command::Classify(args) => classify::run(&ctx, args),
+        Command::Suggest(args) => suggest::run(&ctx, args),
+    }
+}
+
+/// Global settings shared by the subcommands.
+pub(crate) struct Globals {
+    index: Option<PathBuf>,
+    model: Option<PathBuf>,
+}
+
+impl Globals {
+    fn new(index: Option<PathBuf>, model: Option<PathBuf>) -> Self {
+        Globals { index, model }
+    }
+
+    /// The model: `--model PATH` or the bundled one.
+    pub(crate) fn model(&self) -> Result<Model> {
+        match &self.model {
+            Some(path) => Model::load(path).with_context(|| "loading the model".to_string()),
+            None => Ok(Model::bundled()?),
+        }
+    }
+
+    /// Raw bytes of the bundled model (for the default index's identity).
+    fn model_identity(&self) -> Vec<u8> {
+        match &self.model {
+            Some(path) => path.display().to_string().into_bytes(),
+            None => crate::classify::BUNDLED_MODEL.as_bytes().to_vec(),
+        }
+    }
+
+    /// Open the index for reading or writing. An explicit `--index` is used
+    /// as is (created when `create`); the default one is built from the
+    /// bundle on first use.
+    pub(crate) fn knowledge_base(&self, create: bool) -> Result<KnowledgeBase> {
+        match &self.index {
+            Some(dir) => {
+                let kb = if create {
+                    KnowledgeBase::open_or_create(dir)
+                } else {
+                    KnowledgeBase::open(dir)
+                };
+                Ok(kb?)
+            }
+            None => {
+                let model = self.model()?;
+                let dir = bundle::default_index_dir();
+                Ok(bundle::ensure_default_index(
+                    &dir,
+                    Some(&model),
+                    &self.model_identity(),
+                )?)
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! `partnerkb search`
+
+use super::Globals;
+use crate::index::{SearchRequest, SearchResults};
+use crate::record::Kind;
+use anyhow::Result;
+use clap::Args;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// Search partnerships and lessons. The query uses tantivy syntax: words
+/// (any may match, ranked by BM25), "a phrase", +required, -excluded.
+/// Filters narrow partnerships; for lessons, --function/--mode rank first
+/// the lessons that apply to that type of partnership. Exit status 1 when
+/// nothing matches.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for; empty lists the filtered set
+    #[arg(default_value = "")]
+    pub query: String,
+    /// Only partnerships or only lessons
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+    /// operational | advocacy
+    #[arg(long)]
+    pub function: Option<String>,
+    /// negotiation | coordination | implementation
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// inclusion | purpose_roles | participation_power | accountability |
+    /// strategic_influence | institutionalizing | framing
+    #[arg(long)]
+    pub challenge: Option<String>,
+    /// Partner sector that must take part (un, government, business, ...)
+    #[arg(long)]
+    pub sector: Option<String>,
+    /// Filter on gold (human) labels only, not predictions
+    #[arg(long)]
+    pub gold_only: bool,
+    /// Number of hits
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Skip this many hits
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Print results as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl SearchArgs {
+    fn request(&self) -> SearchRequest {
+        SearchRequest {
+            query: self.query.clone(),
+            kind: self.kind,
+            function: self.function.clone(),
+            mode: self.mode.clone(),
+            challenge: self.challenge.clone(),
+            sector: self.sector.clone(),
+            gold_only: self.gold_only,
+            limit: self.limit.clamp(1, 10_000),
+            offset: self.offset,
+        }
+    }
+}
+
+pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
+    let req = args.request();
+    req.validate()?;
+    let kb = g.knowledge_base(false)?;
+    let results = kb.search(&req)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &results)?;
+        writeln!(out)?;
+    } else {
+        print_results(&mut out, &results, std::io::stdout().is_terminal())?;
+    }
+    Ok(if results.total == 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn highlight(snippet: &str, ranges: &[(usize, usize)], color: bool) -> String {
+    let (on, off) = if color { ("\x1b[1;33m", "\x1b[0m") } else { ("**", "**") };
+    let mut out = String::with_capacity(snippet.len() + ranges.len() * 8);
+    let mut pos = 0;
+    for &(start, end) in ranges {
+        if start < pos || end > snippet.len() {
+            continue;
+        }
+        out.push_str(&snippet[pos..start]);
+        out.push_str(on);
+        out.push_str(&snippet[start..end]);
+        out.push_str(off);
+        pos = end;
+    }
+    out.push_str(&snippet[pos..]);
+    out
+}
+
+fn print_results(out: &mut impl Write, r: &SearchResults, color: bool) -> std::io::Result<()> {
+    writeln!(out, "{} matching, showing {}", r.total, r.hits.len())?;
+    for (i, hit) in r.hits.iter().enumerate() {
+        writeln!(out)?;
+        writeln!(out, "{:>2}. [{}] {}  ({:.2})", i + 1, hit.kind, hit.title, hit.score)?;
+        let mut meta = vec![format!("id {}", hit.id)];
+        for l in &hit.labels {
+            let how = match l.probability {
+                Some(p) => format!("predicted {:.0}%", p * 100.0),
+                None => "gold".into(),
+            };
+            meta.push(format!("{}: {} ({how})", l.axis, l.label));
+        }
+        if let Some(source) = hit.record.get("source").and_then(|s| s.as_str()) {
+            meta.push(format!("source {source}"));
+        }
+        writeln!(out, "    {}", meta.join(" · "))?;
+        writeln!(out, "    {}", highlight(&hit.snippet, &hit.highlights, color))?;
+    }
+    writeln!(out)?;
+    for (facet, counts) in &r.facets {
+        if counts.is_empty() {
+            continue;
+        }
+        let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        writeln!(out, "{facet:>9}: {}", parts.join(", "))?;
+    }
+    Ok(())
+}

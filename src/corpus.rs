@@ -1,0 +1,356 @@
+//! The labelled corpus as a dataset: loading it with the project's own
+//! readers, its class counts, and the agreement between the two labelling
+//! passes (Cohen's kappa), so the dataset card is produced, not typed.
+
+use crate::error::{Error, Result};
+use crate::read::{self, ColumnMap};
+use crate::record::{Kind, Lesson, Partnership, Record};
+use crate::typology::{Axis, SECTORS};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// One annotator's labels for one record (the side files
+/// `labels_a.jsonl` and `labels_b.jsonl`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassLabel {
+    /// Partnership id.
+    pub id: String,
+    /// `function` label.
+    pub function: String,
+    /// `mode` label.
+    pub mode: String,
+    /// The annotator's confidence.
+    #[serde(default)]
+    pub confidence: Option<String>,
+}
+
+impl PassLabel {
+    fn get(&self, axis: Axis) -> &str {
+        match axis {
+            Axis::Function => &self.function,
+            _ => &self.mode,
+        }
+    }
+}
+
+/// Read every record of a file, failing on the first bad one: the corpus
+/// must be clean.
+pub fn load_records(path: &Path, kind: Kind) -> Result<Vec<Record>> {
+    read::read_path(path, Some(kind), &ColumnMap::default())?
+        .map(|item| item.map(|l| l.record).map_err(Error::Record))
+        .collect()
+}
+
+/// Load partnerships from a JSONL or CSV file.
+pub fn load_partnerships(path: &Path) -> Result<Vec<Partnership>> {
+    Ok(load_records(path, Kind::Partnership)?
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Partnership(p) => Some(p),
+            Record::Lesson(_) => None,
+        })
+        .collect())
+}
+
+/// Load lessons from a JSONL or CSV file.
+pub fn load_lessons(path: &Path) -> Result<Vec<Lesson>> {
+    Ok(load_records(path, Kind::Lesson)?
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Lesson(l) => Some(l),
+            Record::Partnership(_) => None,
+        })
+        .collect())
+}
+
+/// Load a labelling pass side file.
+pub fn load_pass(path: &Path) -> Result<Vec<PassLabel>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| {
+                Error::Record(crate::RecordError {
+                    file: path.display().to_string(),
+                    line: i as u64 + 1,
+                    field: "record".into(),
+                    reason: e.to_string(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Cohen's kappa between two label sequences of equal length.
+pub fn cohen_kappa(a: &[&str], b: &[&str]) -> f64 {
+    let n = a.len().min(b.len()) as f64;
+    if n == 0.0 {
+        return f64::NAN;
+    }
+    let observed = a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / n;
+    let mut ca: HashMap<&str, f64> = HashMap::new();
+    let mut cb: HashMap<&str, f64> = HashMap::new();
+    for (x, y) in a.iter().zip(b) {
+        *ca.entry(x).or_default() += 1.0;
+        *cb.entry(y).or_default() += 1.0;
+    }
+    let expected: f64 = ca
+        .iter()
+        .map(|(k, v)| v * cb.get(k).copied().unwrap_or(0.0))
+        .sum::<f64>()
+        / (n * n);
+    if (1.0 - expected).abs() < f64::EPSILON {
+        return 1.0;
+    }
+    (observed - expected) / (1.0 - expected)
+}
+
+/// Agreement between the two passes on one axis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Agreement {
+    /// Records labelled by both passes.
+    pub n: usize,
+    /// Share of identical labels.
+    pub observed: f64,
+    /// Cohen's kappa.
+    pub kappa: f64,
+    /// Records where the passes disagreed: id, pass A, pass B, adjudicated.
+    pub disagreements: Vec<(String, String, String, String)>,
+}
+
+/// Everything the dataset card reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorpusReport {
+    /// Number of partnerships.
+    pub partnerships: usize,
+    /// Number of lessons.
+    pub lessons: usize,
+    /// Gold label counts per axis and class (partnerships: function,
+    /// mode; lessons: challenge).
+    pub labels: BTreeMap<String, BTreeMap<String, usize>>,
+    /// `function × mode` cross-tabulation.
+    pub function_by_mode: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Records with `confidence: low`.
+    pub low_confidence: usize,
+    /// Partnerships with at least one partner of each sector.
+    pub sectors: BTreeMap<String, usize>,
+    /// Partnerships without a partner list.
+    pub without_partners: usize,
+    /// Partnerships per scope.
+    pub scopes: BTreeMap<String, usize>,
+    /// Agreement of the two labelling passes per axis.
+    pub agreement: BTreeMap<String, Agreement>,
+    /// Lessons with `applies_to` / with examples.
+    pub lessons_with_applies_to: usize,
+    /// Lessons citing example partnerships.
+    pub lessons_with_examples: usize,
+}
+
+/// Compute the report. `passes` are the two independent labelling passes.
+pub fn report(
+    partnerships: &[Partnership],
+    lessons: &[Lesson],
+    passes: Option<(&[PassLabel], &[PassLabel])>,
+) -> CorpusReport {
+    let mut labels: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut cross: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut sectors: BTreeMap<String, usize> =
+        SECTORS.iter().map(|s| (s.to_string(), 0)).collect();
+    let mut scopes = BTreeMap::new();
+    for p in partnerships {
+        for axis in Axis::PARTNERSHIP {
+            if let Some(l) = p.gold(axis) {
+                *labels
+                    .entry(axis.name().into())
+                    .or_default()
+                    .entry(l.into())
+                    .or_default() += 1;
+            }
+        }
+        if let (Some(f), Some(m)) = (p.gold(Axis::Function), p.gold(Axis::Mode)) {
+            *cross.entry(f.into()).or_default().entry(m.into()).or_default() += 1;
+        }
+        let mut seen: Vec<&str> = p.partners.iter().map(|x| x.sector.as_str()).collect();
+        seen.sort();
+        seen.dedup();
+        for s in seen {
+            *sectors.entry(s.into()).or_default() += 1;
+        }
+        *scopes
+            .entry(p.scope.clone().unwrap_or_else(|| "(none)".into()))
+            .or_default() += 1;
+    }
+    for l in lessons {
+        if let Some(c) = &l.challenge {
+            *labels
+                .entry("challenge".into())
+                .or_default()
+                .entry(c.clone())
+                .or_default() += 1;
+        }
+    }
+    let mut agreement = BTreeMap::new();
+    if let Some((a, b)) = passes {
+        let b_by_id: HashMap<&str, &PassLabel> = b.iter().map(|l| (l.id.as_str(), l)).collect();
+        let gold: HashMap<&str, &Partnership> =
+            partnerships.iter().map(|p| (p.id.as_str(), p)).collect();
+        for axis in Axis::PARTNERSHIP {
+            let pairs: Vec<(&PassLabel, &PassLabel)> = a
+                .iter()
+                .filter_map(|x| b_by_id.get(x.id.as_str()).map(|y| (x, *y)))
+                .collect();
+            let la: Vec<&str> = pairs.iter().map(|(x, _)| x.get(axis)).collect();
+            let lb: Vec<&str> = pairs.iter().map(|(_, y)| y.get(axis)).collect();
+            let disagreements = pairs
+                .iter()
+                .filter(|(x, y)| x.get(axis) != y.get(axis))
+                .map(|(x, y)| {
+                    let adjudicated = gold
+                        .get(x.id.as_str())
+                        .and_then(|p| p.gold(axis))
+                        .unwrap_or("?");
+                    (
+                        x.id.clone(),
+                        x.get(axis).to_string(),
+                        y.get(axis).to_string(),
+                        adjudicated.to_string(),
+                    )
+                })
+                .collect();
+            let n = pairs.len();
+            let observed = if n == 0 {
+                f64::NAN
+            } else {
+                la.iter().zip(&lb).filter(|(x, y)| x == y).count() as f64 / n as f64
+            };
+            agreement.insert(
+                axis.name().to_string(),
+                Agreement {
+                    n,
+                    observed,
+                    kappa: cohen_kappa(&la, &lb),
+                    disagreements,
+                },
+            );
+        }
+    }
+    CorpusReport {
+        partnerships: partnerships.len(),
+        lessons: lessons.len(),
+        labels,
+        function_by_mode: cross,
+        low_confidence: partnerships
+            .iter()
+            .filter(|p| p.confidence.as_deref() == Some("low"))
+            .count(),
+        sectors,
+        without_partners: partnerships.iter().filter(|p| p.partners.is_empty()).count(),
+        scopes,
+        agreement,
+        lessons_with_applies_to: lessons.iter().filter(|l| !l.applies_to.is_empty()).count(),
+        lessons_with_examples: lessons.iter().filter(|l| !l.examples.is_empty()).count(),
+    }
+}
+
+impl CorpusReport {
+    /// The report as Markdown tables for the dataset card.
+    pub fn to_markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{} partnerships ({} marked `confidence: low`, {} without a partner list) and {} lessons.\n",
+            self.partnerships, self.low_confidence, self.without_partners, self.lessons
+        );
+        let _ = writeln!(s, "| function \\ mode | coordination | implementation | negotiation | total |");
+        let _ = writeln!(s, "| --- | ---: | ---: | ---: | ---: |");
+        for f in Axis::Function.classes() {
+            let row = self.function_by_mode.get(*f);
+            let cell = |m: &str| row.and_then(|r| r.get(m)).copied().unwrap_or(0);
+            let total: usize = Axis::Mode.classes().iter().map(|m| cell(m)).sum();
+            let _ = writeln!(
+                s,
+                "| {f} | {} | {} | {} | {total} |",
+                cell("coordination"),
+                cell("implementation"),
+                cell("negotiation")
+            );
+        }
+        let col = |m: &str| self.labels.get("mode").and_then(|r| r.get(m)).copied().unwrap_or(0);
+        let _ = writeln!(
+            s,
+            "| total | {} | {} | {} | {} |\n",
+            col("coordination"),
+            col("implementation"),
+            col("negotiation"),
+            self.partnerships
+        );
+        let _ = writeln!(s, "| lesson challenge | lessons |\n| --- | ---: |");
+        for c in Axis::Challenge.classes() {
+            let n = self
+                .labels
+                .get("challenge")
+                .and_then(|r| r.get(*c))
+                .copied()
+                .unwrap_or(0);
+            let _ = writeln!(s, "| {c} | {n} |");
+        }
+        let _ = writeln!(
+            s,
+            "\n{} lessons name the partnership types they apply to; {} cite example partnerships.\n",
+            self.lessons_with_applies_to, self.lessons_with_examples
+        );
+        let _ = writeln!(s, "| partner sector | partnerships with one or more |\n| --- | ---: |");
+        for (k, v) in &self.sectors {
+            let _ = writeln!(s, "| {k} | {v} |");
+        }
+        let _ = writeln!(s, "\n| scope | partnerships |\n| --- | ---: |");
+        for (k, v) in &self.scopes {
+            let _ = writeln!(s, "| {k} | {v} |");
+        }
+        if !self.agreement.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n| axis | records | observed agreement | Cohen's kappa | disagreements |\n| --- | ---: | ---: | ---: | ---: |"
+            );
+            for (axis, a) in &self.agreement {
+                let _ = writeln!(
+                    s,
+                    "| {axis} | {} | {:.3} | {:.3} | {} |",
+                    a.n,
+                    a.observed,
+                    a.kappa,
+                    a.disagreements.len()
+                );
+            }
+            let _ = writeln!(s, "\n| record | axis | pass A | pass B | adjudicated |\n| --- | --- | --- | --- | --- |");
+            for (axis, a) in &self.agreement {
+                for (id, x, y, g) in &a.disagreements {
+                    let _ = writeln!(s, "| {id} | {axis} | {x} | {y} | {g} |");
+                }
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kappa_matches_a_hand_computed_case() {
+        // 10 items, 8 agree; marginals a: 6 x / 4 y, b: 5 x / 5 y.
+        let a = ["x", "x", "x", "x", "x", "x", "y", "y", "y", "y"];
+        let b = ["x", "x", "x", "x", "x", "y", "y", "y", "y", "x"];
+        let pe = (6.0 * 5.0 + 4.0 * 5.0) / 100.0;
+        let want = (0.8 - pe) / (1.0 - pe);
+        assert!((cohen_kappa(&a, &b) - want).abs() < 1e-12);
+    }
+}

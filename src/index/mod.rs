@@ -1,0 +1,122 @@
+//! The knowledge base: a tantivy index of partnerships and lessons.
+//!
+//! Labels are indexed twice, once as facets that include predictions
+//! (`facets`) and once as gold-only facets (`gold`), so a filter can be
+//! restricted to human labels without a second index. Records are stored
+//! whole as JSON so that what comes out is exactly what went in.
+
+mod schema;
+mod search;
+mod writer;
+
+pub use schema::{Fields, SCHEMA_VERSION};
+pub use search::{FacetCounts, Hit, SearchRequest, SearchResults, Stats};
+pub use writer::{IngestOptions, IngestReport, KbWriter};
+
+use crate::analyze;
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+/// An opened knowledge base.
+#[derive(Clone)]
+pub struct KnowledgeBase {
+    index: Index,
+    fields: Fields,
+    reader: IndexReader,
+    path: PathBuf,
+}
+
+impl KnowledgeBase {
+    /// Open the index at `path`, creating it (and the directory) if absent.
+    pub fn open_or_create(path: &Path) -> Result<KnowledgeBase> {
+        let dir_error = |reason: String| Error::IndexDir {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if path.exists() && !path.is_dir() {
+            return Err(dir_error("exists and is not a directory".into()));
+        }
+        std::fs::create_dir_all(path).map_err(|e| dir_error(e.to_string()))?;
+        let has_meta = path.join("meta.json").exists();
+        let index = if has_meta {
+            Index::open_in_dir(path)?
+        } else {
+            let (schema, _) = schema::build();
+            Index::create_in_dir(path, schema)?
+        };
+        Self::from_index(index, path)
+    }
+
+    /// Open an existing index; an absent one is an error.
+    pub fn open(path: &Path) -> Result<KnowledgeBase> {
+        if !path.join("meta.json").exists() {
+            return Err(Error::IndexDir {
+                path: path.to_path_buf(),
+                reason: "no index here (run `partnerkb ingest` first)".into(),
+            });
+        }
+        Self::from_index(Index::open_in_dir(path)?, path)
+    }
+
+    /// An index held in memory (tests, one-off classification).
+    pub fn in_memory() -> Result<KnowledgeBase> {
+        let (schema, _) = schema::build();
+        Self::from_index(Index::create_in_ram(schema), Path::new(":memory:"))
+    }
+
+    fn from_index(index: Index, path: &Path) -> Result<KnowledgeBase> {
+        index
+            .tokenizers()
+            .register(analyze::NAME, analyze::text_analyzer());
+        let fields = schema::fields_of(&index.schema()).map_err(|e| Error::IndexDir {
+            path: path.to_path_buf(),
+            reason: format!("not a partnerkb index ({e})"),
+        })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(KnowledgeBase {
+            index,
+            fields,
+            reader,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The directory the index lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The index's fields.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// The underlying tantivy index.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// See the latest commit (after an ingest by this or another process).
+    pub fn reload(&self) -> Result<()> {
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Number of documents in the last commit seen.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Start writing. Only one writer may be open per index directory.
+    pub fn writer(&self, options: &IngestOptions) -> Result<KbWriter> {
+        KbWriter::new(self, options)
+    }
+
+    pub(crate) fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+}

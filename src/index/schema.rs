@@ -1,0 +1,78 @@
+//! The index schema: which fields exist and how each is indexed.
+
+use crate::analyze;
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+
+/// Version of the schema below; an index written with another version is
+/// rebuilt (bundled) or refused (user index) rather than misread.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Handles to the index's fields.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// Record id (exact).
+    pub id: Field,
+    /// `partnership` or `lesson` (exact).
+    pub kind: Field,
+    /// Name or title (analyzed, boosted in queries).
+    pub title: Field,
+    /// Description or lesson text (analyzed).
+    pub body: Field,
+    /// Facets: `/kind`, `/function`, `/mode`, `/challenge`, `/sector`,
+    /// `/theme`, `/origin`, `/applies/...`: gold and predicted labels.
+    pub facets: Field,
+    /// The same label facets for gold labels only (`--gold-only`).
+    pub gold: Field,
+    /// Partnership ids a lesson cites (exact).
+    pub examples: Field,
+    /// The record as JSON, to give it back whole.
+    pub record: Field,
+    /// The labels with their origin and probability, as JSON.
+    pub labels: Field,
+    /// The file the record was ingested from.
+    pub origin: Field,
+}
+
+/// Build the schema.
+pub fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyze::NAME)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED | FAST),
+        title: b.add_text_field("title", text.clone()),
+        body: b.add_text_field("body", text),
+        facets: b.add_facet_field("facets", INDEXED | STORED),
+        gold: b.add_facet_field("gold", INDEXED),
+        examples: b.add_text_field("examples", STRING),
+        record: b.add_text_field("record", STORED),
+        labels: b.add_text_field("labels", STORED),
+        origin: b.add_text_field("origin", STRING | STORED),
+    };
+    (b.build(), fields)
+}
+
+/// Look up the fields of an existing index's schema.
+pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
+    let f = |name: &str| schema.get_field(name);
+    Ok(Fields {
+        id: f("id")?,
+        kind: f("kind")?,
+        title: f("title")?,
+        body: f("body")?,
+        facets: f("facets")?,
+        gold: f("gold")?,
+        examples: f("examples")?,
+        record: f("record")?,
+        labels: f("labels")?,
+        origin: f("origin")?,
+    })
+}

@@ -1,0 +1,422 @@
+//! Searching: BM25 over title and text, type filters, facet counts,
+//! snippets.
+
+use super::KnowledgeBase;
+use crate::error::{Error, Result};
+use crate::label::AssignedLabel;
+use crate::record::Kind;
+use crate::typology::{self, Axis};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+/// Title matches weigh this much more than body matches.
+const TITLE_BOOST: f32 = 2.0;
+/// Added to lessons that apply to the requested partnership type, so they
+/// rank above every lesson that does not (BM25 scores stay far below it).
+const TYPE_MATCH_BOOST: f32 = 1000.0;
+/// Longest query accepted; longer input is a paste accident, not a search.
+const MAX_QUERY_CHARS: usize = 2000;
+
+/// A search, validated.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// Query text (tantivy syntax: words, "phrases", +must, -not, field:x).
+    /// Empty lists the filtered set.
+    pub query: String,
+    /// Restrict to one kind of record.
+    pub kind: Option<Kind>,
+    /// Partnership function (for lessons: rank those that apply first).
+    pub function: Option<String>,
+    /// Partnership mode (for lessons: rank those that apply first).
+    pub mode: Option<String>,
+    /// Lesson challenge.
+    pub challenge: Option<String>,
+    /// A partner sector that must take part.
+    pub sector: Option<String>,
+    /// Only count gold labels for the label filters.
+    pub gold_only: bool,
+    /// How many hits.
+    pub limit: usize,
+    /// Skip this many hits (paging).
+    pub offset: usize,
+}
+
+impl SearchRequest {
+    /// Check label values against the typology (typos are errors, not
+    /// empty results).
+    pub fn validate(&self) -> Result<()> {
+        for (axis, value) in [
+            (Axis::Function, &self.function),
+            (Axis::Mode, &self.mode),
+            (Axis::Challenge, &self.challenge),
+        ] {
+            if let Some(v) = value {
+                axis.class(v).map_err(Error::Label)?;
+            }
+        }
+        if let Some(s) = &self.sector {
+            typology::sector(s).map_err(Error::Label)?;
+        }
+        if self.query.chars().count() > MAX_QUERY_CHARS {
+            return Err(Error::Query(format!(
+                "query longer than {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// One search hit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Record id.
+    pub id: String,
+    /// `partnership` or `lesson`.
+    pub kind: String,
+    /// Name or title.
+    pub title: String,
+    /// Best passage of the text, plain.
+    pub snippet: String,
+    /// Byte ranges of `snippet` that match the query.
+    pub highlights: Vec<(usize, usize)>,
+    /// The snippet as HTML with `<b>` around matches.
+    pub snippet_html: String,
+    /// Relevance score.
+    pub score: f32,
+    /// Gold and predicted labels.
+    pub labels: Vec<AssignedLabel>,
+    /// The whole record.
+    pub record: serde_json::Value,
+}
+
+/// Counts per facet value, e.g. `mode` → `implementation` → 12.
+pub type FacetCounts = BTreeMap<String, BTreeMap<String, u64>>;
+
+/// Search results.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    /// Number of matching documents (not just those returned).
+    pub total: u64,
+    /// Ranked hits.
+    pub hits: Vec<Hit>,
+    /// Counts over the whole matching set.
+    pub facets: FacetCounts,
+}
+
+/// What is in the index.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Number of documents.
+    pub total: u64,
+    /// Counts per facet (kind, labels, sector, origin, theme, scope).
+    pub facets: FacetCounts,
+    /// Counts of gold labels per axis and class.
+    pub gold: FacetCounts,
+}
+
+const FACET_ROOTS: [&str; 5] = ["kind", "function", "mode", "challenge", "sector"];
+
+fn facet_term(field: tantivy::schema::Field, parts: &[&str]) -> Term {
+    Term::from_facet(field, &Facet::from_path(parts.iter().copied()))
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+}
+
+fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+    ))
+}
+
+impl KnowledgeBase {
+    /// Parse the user's query text into a tantivy query.
+    fn text_query(&self, text: &str) -> Result<Option<Box<dyn Query>>> {
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        let f = self.fields();
+        let mut parser = QueryParser::for_index(self.index(), vec![f.title, f.body]);
+        parser.set_field_boost(f.title, TITLE_BOOST);
+        let query = parser
+            .parse_query(text)
+            .map_err(|e| Error::Query(format!("{e} in `{text}`")))?;
+        Ok(Some(query))
+    }
+
+    /// Ids of partnerships labelled `class` on `axis`.
+    fn partnership_ids_of_type(
+        &self,
+        searcher: &Searcher,
+        axis: Axis,
+        class: &str,
+        gold_only: bool,
+    ) -> Result<Vec<String>> {
+        let f = self.fields();
+        let field = if gold_only { f.gold } else { f.facets };
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, term_query(facet_term(f.facets, &["kind", "partnership"]))),
+            (Occur::Must, term_query(facet_term(field, &[axis.name(), class]))),
+        ]);
+        let n = searcher.search(&query, &Count)?;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let top = searcher.search(&query, &TopDocs::with_limit(n).order_by_score())?;
+        let mut ids = Vec::with_capacity(n);
+        for (_, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            if let Some(id) = doc.get_first(f.id).and_then(|v| v.as_str()) {
+                ids.push(id.to_string());
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Lessons that apply to partnerships of `class` on `axis`: listed in
+    /// `applies_to`, or citing an example partnership of that type.
+    fn lessons_for_type(
+        &self,
+        searcher: &Searcher,
+        axis: Axis,
+        class: &str,
+        gold_only: bool,
+    ) -> Result<Box<dyn Query>> {
+        let f = self.fields();
+        let mut options = vec![term_query(facet_term(
+            f.facets,
+            &["applies", axis.name(), class],
+        ))];
+        let ids = self.partnership_ids_of_type(searcher, axis, class, gold_only)?;
+        if !ids.is_empty() {
+            let terms = ids.iter().map(|id| Term::from_field_text(f.examples, id));
+            options.push(Box::new(TermSetQuery::new(terms)));
+        }
+        Ok(any_of(options))
+    }
+
+    /// Build the full query for a request.
+    fn build_query(&self, searcher: &Searcher, req: &SearchRequest) -> Result<Box<dyn Query>> {
+        req.validate()?;
+        let f = self.fields();
+        let label_field = if req.gold_only { f.gold } else { f.facets };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        match self.text_query(&req.query)? {
+            Some(q) => clauses.push((Occur::Must, q)),
+            None => clauses.push((Occur::Must, Box::new(AllQuery))),
+        }
+        if let Some(kind) = req.kind {
+            clauses.push((
+                Occur::Must,
+                term_query(facet_term(f.facets, &["kind", kind.name()])),
+            ));
+        }
+        for (axis, value) in [(Axis::Function, &req.function), (Axis::Mode, &req.mode)] {
+            let Some(value) = value else { continue };
+            let class = axis.class(value).map_err(Error::Label)?;
+            let partnerships = || {
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, term_query(facet_term(f.facets, &["kind", "partnership"]))),
+                    (Occur::Must, term_query(facet_term(label_field, &[axis.name(), class]))),
+                ])) as Box<dyn Query>
+            };
+            match req.kind {
+                Some(Kind::Partnership) => clauses.push((Occur::Must, partnerships())),
+                // Lessons are not typed themselves: the type ranks the ones
+                // that apply to it first and keeps the rest below.
+                Some(Kind::Lesson) => clauses.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(
+                        self.lessons_for_type(searcher, axis, class, req.gold_only)?,
+                        TYPE_MATCH_BOOST,
+                    )),
+                )),
+                None => clauses.push((
+                    Occur::Must,
+                    any_of(vec![
+                        partnerships(),
+                        self.lessons_for_type(searcher, axis, class, req.gold_only)?,
+                    ]),
+                )),
+            }
+        }
+        if let Some(value) = &req.challenge {
+            let class = Axis::Challenge.class(value).map_err(Error::Label)?;
+            clauses.push((
+                Occur::Must,
+                term_query(facet_term(label_field, &["challenge", class])),
+            ));
+        }
+        if let Some(value) = &req.sector {
+            let sector = typology::sector(value).map_err(Error::Label)?;
+            clauses.push((
+                Occur::Must,
+                term_query(facet_term(f.facets, &["sector", sector])),
+            ));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Run a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let searcher = self.searcher();
+        let query = self.build_query(&searcher, req)?;
+        let f = self.fields();
+        let mut facets = FacetCollector::for_field("facets");
+        for root in FACET_ROOTS {
+            facets.add_facet(Facet::from_path([root]));
+        }
+        let limit = req.limit.max(1);
+        let (top, total, facet_counts) = searcher.search(
+            &query,
+            &(
+                TopDocs::with_limit(limit)
+                    .and_offset(req.offset)
+                    .order_by_score(),
+                Count,
+                facets,
+            ),
+        )?;
+        let snippets = if req.query.trim().is_empty() {
+            None
+        } else {
+            let mut g = SnippetGenerator::create(&searcher, &*query, f.body)?;
+            g.set_max_num_chars(240);
+            Some(g)
+        };
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            hits.push(self.hit(&searcher, addr, score, snippets.as_ref())?);
+        }
+        let mut counts = FacetCounts::new();
+        for root in FACET_ROOTS {
+            let entry = counts.entry(root.to_string()).or_default();
+            for (facet, count) in facet_counts.get(Facet::from_path([root])) {
+                let name = facet.to_path().last().map(|s| s.to_string()).unwrap_or_default();
+                entry.insert(name, count);
+            }
+        }
+        Ok(SearchResults {
+            total: total as u64,
+            hits,
+            facets: counts,
+        })
+    }
+
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        addr: DocAddress,
+        score: f32,
+        snippets: Option<&SnippetGenerator>,
+    ) -> Result<Hit> {
+        let f = self.fields();
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let body = text(f.body);
+        let (snippet, highlights, snippet_html) = match snippets {
+            Some(g) => {
+                let s = g.snippet(&body);
+                if s.is_empty() {
+                    lead(&body)
+                } else {
+                    let ranges = s.highlighted().iter().map(|r| (r.start, r.end)).collect();
+                    (s.fragment().to_string(), ranges, s.to_html())
+                }
+            }
+            None => lead(&body),
+        };
+        let labels: Vec<AssignedLabel> = serde_json::from_str(&text(f.labels)).unwrap_or_default();
+        let record = serde_json::from_str(&text(f.record)).unwrap_or(serde_json::Value::Null);
+        Ok(Hit {
+            id: text(f.id),
+            kind: text(f.kind),
+            title: text(f.title),
+            snippet,
+            highlights,
+            snippet_html,
+            score,
+            labels,
+            record,
+        })
+    }
+
+    /// Fetch one record by id.
+    pub fn get(&self, id: &str) -> Result<Hit> {
+        let searcher = self.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields().id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((score, addr)) => self.hit(&searcher, *addr, *score, None),
+            None => Err(Error::NotFound(id.to_string())),
+        }
+    }
+
+    /// Counts of everything in the index.
+    pub fn stats(&self) -> Result<Stats> {
+        let searcher = self.searcher();
+        let roots = ["kind", "function", "mode", "challenge", "sector", "origin", "scope", "theme"];
+        let mut facets = FacetCollector::for_field("facets");
+        for root in roots {
+            facets.add_facet(Facet::from_path([root]));
+        }
+        let mut gold = FacetCollector::for_field("gold");
+        for axis in Axis::ALL {
+            gold.add_facet(Facet::from_path([axis.name()]));
+        }
+        let (all, gold_counts) = searcher.search(&AllQuery, &(facets, gold))?;
+        let collect = |counts: &tantivy::collector::FacetCounts, roots: &[&str]| {
+            let mut out = FacetCounts::new();
+            for root in roots {
+                let entry: &mut BTreeMap<String, u64> = out.entry(root.to_string()).or_default();
+                for (facet, count) in counts.get(Facet::from_path([*root])) {
+                    let name = facet.to_path().last().map(|s| s.to_string()).unwrap_or_default();
+                    entry.insert(name, count);
+                }
+            }
+            out
+        };
+        let axis_names: Vec<&str> = Axis::ALL.iter().map(|a| a.name()).collect();
+        Ok(Stats {
+            total: searcher.num_docs(),
+            facets: collect(&all, &roots),
+            gold: collect(&gold_counts, &axis_names),
+        })
+    }
+}
+
+/// Without a query to match, the snippet is the opening of the text.
+fn lead(body: &str) -> (String, Vec<(usize, usize)>, String) {
+    let mut end = body.len().min(240);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut s = body[..end].to_string();
+    if end < body.len() {
+        if let Some(space) = s.rfind(' ') {
+            s.truncate(space);
+        }
+        s.push('…');
+    }
+    let html = s
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    (s, Vec::new(), html)
+}

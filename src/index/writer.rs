@@ -1,0 +1,157 @@
+//! Writing records into the index.
+
+use super::{Fields, KnowledgeBase};
+use crate::error::{Error, RecordError, Result};
+use crate::label::{AssignedLabel, Origin};
+use crate::record::Record;
+use crate::typology::Axis;
+use tantivy::schema::Facet;
+use tantivy::{IndexWriter, TantivyDocument, Term};
+
+/// How to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Reject the whole input (commit nothing) when any record is bad.
+    pub strict: bool,
+    /// Indexing memory budget in bytes, split across writer threads.
+    pub memory_budget: usize,
+    /// Writer threads; `None` lets tantivy choose (at most the cores).
+    pub threads: Option<usize>,
+    /// Commit after this many records so an interrupted bulk ingest keeps
+    /// what was done.
+    pub batch_size: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            strict: false,
+            memory_budget: 64 << 20,
+            threads: None,
+            batch_size: 50_000,
+        }
+    }
+}
+
+/// What an ingest did.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct IngestReport {
+    /// Records read (valid or not).
+    pub read: u64,
+    /// Records written to the index.
+    pub indexed: u64,
+    /// Records that were rejected, with the reason.
+    #[serde(skip)]
+    pub rejected: Vec<RecordError>,
+    /// Non-fatal remarks (duplicate ids, unmapped columns).
+    pub warnings: Vec<String>,
+    /// Predicted labels assigned by the model.
+    pub predicted: u64,
+    /// Documents in the index after the last commit.
+    pub total_docs: u64,
+}
+
+/// An open index writer. Dropping it without [`KbWriter::commit`]
+/// discards everything added since the last commit.
+pub struct KbWriter {
+    writer: IndexWriter,
+    fields: Fields,
+}
+
+impl KbWriter {
+    pub(super) fn new(kb: &KnowledgeBase, options: &IngestOptions) -> Result<KbWriter> {
+        let threads = options
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .clamp(1, 8);
+        // tantivy needs at least 15 MB per thread; fewer threads rather than
+        // an error when the budget is small.
+        let per_thread_min = 15 << 20;
+        let threads = threads.min((options.memory_budget / per_thread_min).max(1));
+        let budget = options.memory_budget.max(per_thread_min * threads);
+        let writer = kb
+            .index()
+            .writer_with_num_threads(threads, budget)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => Error::IndexDir {
+                    path: kb.path().to_path_buf(),
+                    reason: "another partnerkb process is writing to this index".into(),
+                },
+                other => Error::Index(other),
+            })?;
+        Ok(KbWriter {
+            writer,
+            fields: kb.fields().clone(),
+        })
+    }
+
+    /// Add `record`, replacing any document with the same id.
+    pub fn upsert(&mut self, record: &Record, labels: &[AssignedLabel], origin: &str) -> Result<()> {
+        let f = &self.fields;
+        self.writer
+            .delete_term(Term::from_field_text(f.id, record.id()));
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, record.id());
+        doc.add_text(f.kind, record.kind().name());
+        doc.add_text(f.title, record.title());
+        doc.add_text(f.body, record.text());
+        doc.add_text(f.origin, origin);
+        let facet = |parts: &[&str]| Facet::from_path(parts.iter().copied());
+        doc.add_facet(f.facets, facet(&["kind", record.kind().name()]));
+        doc.add_facet(f.facets, facet(&["origin", origin]));
+        for label in labels {
+            let path = facet(&[label.axis.name(), &label.label]);
+            doc.add_facet(f.facets, path.clone());
+            if label.origin == Origin::Gold {
+                doc.add_facet(f.gold, path);
+            }
+        }
+        match record {
+            Record::Partnership(p) => {
+                for partner in &p.partners {
+                    doc.add_facet(f.facets, facet(&["sector", &partner.sector]));
+                }
+                for theme in &p.themes {
+                    doc.add_facet(f.facets, facet(&["theme", theme]));
+                }
+                if let Some(scope) = &p.scope {
+                    doc.add_facet(f.facets, facet(&["scope", scope]));
+                }
+            }
+            Record::Lesson(l) => {
+                for axis in Axis::PARTNERSHIP {
+                    for class in l.applies_to.get(axis) {
+                        doc.add_facet(f.facets, facet(&["applies", axis.name(), class]));
+                    }
+                }
+                for example in &l.examples {
+                    doc.add_text(f.examples, example);
+                }
+            }
+        }
+        let json = serde_json::to_string(record).map_err(|e| Error::Output(e.to_string()))?;
+        doc.add_text(f.record, json);
+        let labels_json = serde_json::to_string(labels).map_err(|e| Error::Output(e.to_string()))?;
+        doc.add_text(f.labels, labels_json);
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Remove every document ingested from `origin`.
+    pub fn delete_origin(&mut self, origin: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.origin, origin));
+    }
+
+    /// Make everything added so far durable and visible, atomically.
+    pub fn commit(&mut self) -> Result<()> {
+        self.writer.commit()?;
+        Ok(())
+    }
+
+    /// Wait for merges to finish (call once at the end of an ingest).
+    pub fn finish(self) -> Result<()> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}

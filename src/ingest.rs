@@ -1,0 +1,131 @@
+//! The ingest pipeline: read → validate → label → index, in batches.
+//!
+//! Bad records are collected, never fatal (unless `strict`); predicted
+//! labels are computed in parallel per chunk; the index is committed every
+//! `batch_size` records so that an interrupted bulk ingest leaves the last
+//! committed batch readable, and re-running it upserts the same documents.
+
+use crate::error::{Error, Result};
+use crate::index::{IngestOptions, IngestReport, KnowledgeBase};
+use crate::label::{AssignedLabel, Origin};
+use crate::read::{Item, Located};
+use crate::record::Record;
+use crate::typology::Axis;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+/// Something that assigns predicted labels (the classifier).
+pub trait Labeller: Sync {
+    /// Predicted labels for the axes `record` has no gold label on.
+    fn predict_missing(&self, record: &Record) -> Vec<AssignedLabel>;
+}
+
+/// One input to ingest: a stream of records and the name they came from.
+pub struct Input {
+    /// File name (used as the `origin` facet and in messages).
+    pub origin: String,
+    /// The records.
+    pub items: Box<dyn Iterator<Item = Item> + Send>,
+    /// Remove every document previously ingested from this origin, in the
+    /// same commit (a re-bundled corpus replaces the old one atomically).
+    pub replace: bool,
+}
+
+/// Gold labels carried by the record itself.
+pub fn gold_labels(record: &Record) -> Vec<AssignedLabel> {
+    let gold = |axis: Axis, label: &str| AssignedLabel {
+        axis,
+        label: label.to_string(),
+        origin: Origin::Gold,
+        probability: None,
+    };
+    match record {
+        Record::Partnership(p) => Axis::PARTNERSHIP
+            .iter()
+            .filter_map(|&axis| p.gold(axis).map(|l| gold(axis, l)))
+            .collect(),
+        Record::Lesson(l) => l
+            .challenge
+            .iter()
+            .map(|c| gold(Axis::Challenge, c))
+            .collect(),
+    }
+}
+
+/// Records labelled in parallel per chunk of this size.
+const CHUNK: usize = 2048;
+
+/// Ingest `inputs` into `kb`. `progress` is called with the number of
+/// records read so far.
+pub fn ingest(
+    kb: &KnowledgeBase,
+    inputs: Vec<Input>,
+    labeller: Option<&dyn Labeller>,
+    options: &IngestOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<IngestReport> {
+    let mut writer = kb.writer(options)?;
+    let mut report = IngestReport::default();
+    let mut since_commit = 0usize;
+    for input in inputs {
+        if input.replace {
+            writer.delete_origin(&input.origin);
+        }
+        let mut seen: HashMap<u64, u64> = HashMap::new();
+        let mut items = input.items.peekable();
+        while items.peek().is_some() {
+            let chunk: Vec<Item> = items.by_ref().take(CHUNK).collect();
+            let mut valid: Vec<Located> = Vec::with_capacity(chunk.len());
+            for item in chunk {
+                report.read += 1;
+                match item {
+                    Ok(located) => valid.push(located),
+                    Err(e) if options.strict => return Err(Error::Record(e)),
+                    Err(e) => report.rejected.push(e),
+                }
+            }
+            for located in &valid {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                located.record.id().hash(&mut h);
+                if let Some(first) = seen.insert(h.finish(), located.line) {
+                    report.warnings.push(format!(
+                        "{}:{}: id: duplicate id `{}` (also on line {first}); the later record wins",
+                        input.origin,
+                        located.line,
+                        located.record.id()
+                    ));
+                }
+            }
+            let labelled: Vec<Vec<AssignedLabel>> = valid
+                .par_iter()
+                .map(|l| {
+                    let mut labels = gold_labels(&l.record);
+                    if let Some(m) = labeller {
+                        labels.extend(m.predict_missing(&l.record));
+                    }
+                    labels
+                })
+                .collect();
+            for (located, labels) in valid.iter().zip(&labelled) {
+                report.predicted += labels
+                    .iter()
+                    .filter(|l| l.origin == Origin::Predicted)
+                    .count() as u64;
+                writer.upsert(&located.record, labels, &input.origin)?;
+                report.indexed += 1;
+                since_commit += 1;
+            }
+            progress(report.read);
+            if !options.strict && since_commit >= options.batch_size {
+                writer.commit()?;
+                since_commit = 0;
+            }
+        }
+    }
+    writer.commit()?;
+    writer.finish()?;
+    kb.reload()?;
+    report.total_docs = kb.num_docs();
+    Ok(report)
+}

@@ -1,0 +1,47 @@
+//! # partnerkb
+//!
+//! Search and classify multi-stakeholder partnerships by *ideal type*, so
+//! that lessons can be shared between partnerships of the same type.
+//!
+//! Data flows through one module per concept:
+//!
+//! * [`record`]: the data model (partnerships, lessons);
+//! * [`typology`]: the axes and classes every label is checked against;
+//! * [`read`]: JSONL, CSV and documents → records, with located errors;
+//! * [`analyze`]: the one text analyzer shared by index and classifier;
+//! * [`index`]: the tantivy knowledge base (schema, writer, search);
+//! * [`ingest`]: the read → label → index pipeline;
+//! * [`classify`]: features, models, evaluation and explanations;
+//! * [`bundle`]: the corpus and model shipped in the binary.
+//!
+//! ```no_run
+//! use partnerkb::index::{KnowledgeBase, SearchRequest};
+//! let kb = KnowledgeBase::open(std::path::Path::new("my-index"))?;
+//! let results = kb.search(&SearchRequest {
+//!     query: "stakeholder analysis".into(),
+//!     limit: 5,
+//!     ..Default::default()
+//! })?;
+//! for hit in results.hits {
+//!     println!("{} {}", hit.id, hit.snippet);
+//! }
+//! # Ok::<(), partnerkb::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod analyze;
+pub mod bundle;
+pub mod classify;
+pub mod cli;
+pub mod corpus;
+pub mod error;
+pub mod index;
+pub mod ingest;
+pub mod label;
+pub mod read;
+pub mod record;
+pub mod typology;
+
+pub use error::{Error, RecordError, Result};
+pub use record::{Kind, Lesson, Partnership, Record};
+pub use typology::Axis;

@@ -1,0 +1,395 @@
+//! CSV reader with column recognition.
+//!
+//! Registry exports name their columns however their web form did
+//! ("Title", "Objectives", "Lead entity"). Columns are matched to record
+//! fields through a table of usual names, overridable with an explicit
+//! [`ColumnMap`]; columns that match nothing are reported once by
+//! [`CsvRecords::unmapped`] and otherwise left alone.
+
+use super::{finish, slugify, Item};
+use crate::error::{Error, RecordError, Result};
+use crate::record::{AppliesTo, Kind, Lesson, Partner, Partnership, PartnershipLabels, Record};
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// Explicit `field = column` assignments (`--field description=Objectives`).
+#[derive(Debug, Clone, Default)]
+pub struct ColumnMap {
+    /// Record field → CSV column header.
+    pub explicit: BTreeMap<String, String>,
+}
+
+impl ColumnMap {
+    /// Parse `field=Column` pairs.
+    pub fn parse(pairs: &[String]) -> Result<ColumnMap> {
+        let mut explicit = BTreeMap::new();
+        for pair in pairs {
+            let (field, column) = pair.split_once('=').ok_or_else(|| {
+                Error::Label(format!("--field `{pair}`: expected FIELD=COLUMN"))
+            })?;
+            let field = field.trim();
+            if !ALIASES.iter().any(|(f, _)| *f == field) {
+                return Err(Error::Label(format!(
+                    "--field `{pair}`: unknown field `{field}`, expected one of: {}",
+                    ALIASES.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            explicit.insert(field.to_string(), column.trim().to_string());
+        }
+        Ok(ColumnMap { explicit })
+    }
+}
+
+/// Record fields and the column names registries commonly use for them
+/// (compared lowercased, with spaces, dashes and underscores ignored).
+const ALIASES: &[(&str, &[&str])] = &[
+    ("id", &["id", "identifier", "partnershipid", "ref", "reference"]),
+    (
+        "name",
+        &["name", "title", "partnershipname", "partnershiptitle", "initiative", "initiativename"],
+    ),
+    (
+        "description",
+        &["description", "summary", "objectives", "objective", "aims", "goals", "abstract", "purpose", "partnershipdescription"],
+    ),
+    (
+        "lead",
+        &["lead", "leadentity", "leadorganisation", "leadorganization", "leadpartner", "leadpartners", "coordinator"],
+    ),
+    ("partners", &["partners", "partner", "members", "partnerorganisations", "partnerorganizations", "otherpartners"]),
+    (
+        "themes",
+        &["themes", "theme", "sdgs", "sdg", "agenda21chapters", "agenda21chapter", "topics", "sector", "sectors", "thematicarea", "thematicareas"],
+    ),
+    (
+        "scope",
+        &["scope", "geographicalcoverage", "geographicalscope", "geographiccoverage", "geographicscope", "coverage"],
+    ),
+    ("start_year", &["startyear", "start", "startdate", "year", "launched", "since"]),
+    ("end_year", &["endyear", "end", "enddate"]),
+    ("url", &["url", "website", "web", "link"]),
+    ("function", &["function"]),
+    ("mode", &["mode"]),
+    ("confidence", &["confidence"]),
+    ("title", &["title", "heading"]),
+    ("text", &["text", "lesson", "body", "content"]),
+    ("challenge", &["challenge"]),
+    ("applies_function", &["appliesfunction", "appliestofunction"]),
+    ("applies_mode", &["appliesmode", "appliestomode"]),
+    ("source", &["source", "citation"]),
+    ("examples", &["examples", "example"]),
+];
+
+fn normalize_header(h: &str) -> String {
+    h.trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Streams records from CSV with a header row.
+pub struct CsvRecords {
+    name: String,
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    kind: Kind,
+    /// field → column index
+    fields: BTreeMap<&'static str, usize>,
+    headers: Vec<String>,
+    unmapped: Vec<String>,
+    record: csv::ByteRecord,
+    done: bool,
+}
+
+impl CsvRecords {
+    /// Read the header and map columns to fields.
+    pub fn new(
+        name: String,
+        reader: Box<dyn Read + Send>,
+        kind: Option<Kind>,
+        columns: ColumnMap,
+    ) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(reader);
+        let header_error = |reason: String| {
+            Error::Record(RecordError {
+                file: name.clone(),
+                line: 1,
+                field: "header".into(),
+                reason,
+            })
+        };
+        let headers: Vec<String> = reader
+            .byte_headers()
+            .map_err(|e| header_error(format!("unreadable header: {e}")))?
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
+        if headers.iter().all(|h| h.is_empty()) {
+            return Err(header_error("empty file or empty header row".into()));
+        }
+        let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
+        let kind = kind.unwrap_or_else(|| {
+            if normalized.iter().any(|h| h == "text" || h == "lesson") {
+                Kind::Lesson
+            } else {
+                Kind::Partnership
+            }
+        });
+        let wanted: &[&str] = match kind {
+            Kind::Partnership => &[
+                "id", "name", "description", "lead", "partners", "themes", "scope", "start_year",
+                "end_year", "url", "function", "mode", "confidence",
+            ],
+            Kind::Lesson => &[
+                "id", "title", "text", "challenge", "applies_function", "applies_mode", "source",
+                "examples",
+            ],
+        };
+        let mut fields = BTreeMap::new();
+        for (field, column) in &columns.explicit {
+            let idx = headers
+                .iter()
+                .position(|h| h == column)
+                .or_else(|| normalized.iter().position(|h| *h == normalize_header(column)))
+                .ok_or_else(|| header_error(format!("--field {field}={column}: no such column")))?;
+            let field = ALIASES.iter().find(|(f, _)| f == field).map(|(f, _)| *f);
+            if let Some(field) = field {
+                fields.insert(field, idx);
+            }
+        }
+        for &field in wanted {
+            if fields.contains_key(field) {
+                continue;
+            }
+            let aliases = ALIASES.iter().find(|(f, _)| *f == field).map(|(_, a)| *a);
+            for alias in aliases.unwrap_or(&[]) {
+                if let Some(idx) = normalized.iter().position(|h| h == alias) {
+                    if !fields.values().any(|&v| v == idx) {
+                        fields.insert(field, idx);
+                        break;
+                    }
+                }
+            }
+        }
+        let unmapped = headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !fields.values().any(|v| v == i))
+            .map(|(_, h)| h.clone())
+            .collect();
+        Ok(CsvRecords {
+            name,
+            reader,
+            kind,
+            fields,
+            headers,
+            unmapped,
+            record: csv::ByteRecord::new(),
+            done: false,
+        })
+    }
+
+    /// Columns that no record field took.
+    pub fn unmapped(&self) -> &[String] {
+        &self.unmapped
+    }
+
+    /// The header row as read.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The record kind being read.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    fn parse(&self, line: u64) -> Item {
+        let err = |field: &str, reason: String| RecordError {
+            file: self.name.clone(),
+            line,
+            field: field.to_string(),
+            reason,
+        };
+        if self.record.len() != self.headers.len() {
+            return Err(err(
+                "record",
+                format!(
+                    "expected {} columns as in the header, found {}",
+                    self.headers.len(),
+                    self.record.len()
+                ),
+            ));
+        }
+        let get = |field: &str| -> std::result::Result<Option<String>, RecordError> {
+            let Some(&idx) = self.fields.get(field) else {
+                return Ok(None);
+            };
+            let raw = self.record.get(idx).unwrap_or_default();
+            let text = std::str::from_utf8(raw).map_err(|e| {
+                err(field, format!("invalid UTF-8 at byte {}", e.valid_up_to()))
+            })?;
+            let text = text.trim();
+            Ok((!text.is_empty()).then(|| text.to_string()))
+        };
+        let list = |field: &str| -> std::result::Result<Vec<String>, RecordError> {
+            Ok(get(field)?
+                .map(|s| {
+                    s.split([';', '|'])
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default())
+        };
+        let record = match self.kind {
+            Kind::Partnership => {
+                let name = get("name")?.unwrap_or_default();
+                let id = match get("id")? {
+                    Some(id) => id,
+                    None => slugify(&name),
+                };
+                let start_year = match get("start_year")? {
+                    None => None,
+                    Some(s) => Some(parse_year(&s).ok_or_else(|| {
+                        err("start_year", format!("`{s}` is not a year"))
+                    })?),
+                };
+                let partners = list("partners")?
+                    .into_iter()
+                    .map(|p| parse_partner(&p))
+                    .collect();
+                let function = get("function")?;
+                let mode = get("mode")?;
+                let labels = (function.is_some() || mode.is_some())
+                    .then_some(PartnershipLabels { function, mode });
+                Record::Partnership(Partnership {
+                    id,
+                    name,
+                    description: get("description")?.unwrap_or_default(),
+                    partners,
+                    lead: get("lead")?,
+                    themes: list("themes")?
+                        .into_iter()
+                        .map(|t| t.to_lowercase())
+                        .collect(),
+                    scope: get("scope")?.and_then(|s| guess_scope(&s)),
+                    start_year,
+                    url: get("url")?,
+                    labels,
+                    confidence: get("confidence")?,
+                })
+            }
+            Kind::Lesson => {
+                let title = get("title")?.unwrap_or_default();
+                let id = match get("id")? {
+                    Some(id) => id,
+                    None => slugify(&title),
+                };
+                Record::Lesson(Lesson {
+                    id,
+                    title,
+                    text: get("text")?.unwrap_or_default(),
+                    challenge: get("challenge")?,
+                    applies_to: AppliesTo {
+                        function: list("applies_function")?,
+                        mode: list("applies_mode")?,
+                    },
+                    source: get("source")?,
+                    examples: list("examples")?,
+                })
+            }
+        };
+        finish(&self.name, line, record)
+    }
+}
+
+/// `Name (sector)`; a partner without a recognised sector gets `other`
+/// rather than being dropped.
+fn parse_partner(text: &str) -> Partner {
+    if let Some(open) = text.rfind('(') {
+        if text.ends_with(')') {
+            let sector = &text[open + 1..text.len() - 1];
+            if let Ok(s) = crate::typology::sector(sector) {
+                return Partner {
+                    name: text[..open].trim().to_string(),
+                    sector: s.to_string(),
+                };
+            }
+        }
+    }
+    Partner {
+        name: text.trim().to_string(),
+        sector: "other".to_string(),
+    }
+}
+
+/// Accept `2002`, `2002-09-01`, `01/09/2002`, `September 2002`.
+fn parse_year(text: &str) -> Option<i32> {
+    let digits: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| s.len() == 4)
+        .collect();
+    digits
+        .first()
+        .and_then(|d| d.parse().ok())
+        .filter(|y| (1800..=2200).contains(y))
+}
+
+/// Registry exports describe coverage in words ("Africa", "Global",
+/// "Kenya"); keep the canonical value when one is named. A country or
+/// region name is not guessed into a scope: the column stays in the
+/// batch output untouched.
+fn guess_scope(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    for scope in crate::typology::SCOPES {
+        if lower.contains(scope) {
+            return Some(scope.to_string());
+        }
+    }
+    if lower.contains("international") || lower.contains("worldwide") {
+        return Some("global".into());
+    }
+    None
+}
+
+impl Iterator for CsvRecords {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(true) => {
+                    let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                    if self.record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                        continue;
+                    }
+                    return Some(self.parse(line));
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                        self.done = true;
+                    }
+                    return Some(Err(RecordError {
+                        file: self.name.clone(),
+                        line,
+                        field: "record".into(),
+                        reason: format!("unreadable CSV row: {e}"),
+                    }));
+                }
+            }
+        }
+    }
+}

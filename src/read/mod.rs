@@ -1,0 +1,170 @@
+//! Readers: JSON Lines, CSV and plain-text/Markdown documents → records.
+//!
+//! Every reader yields records one at a time together with the line they
+//! started on, and reports a bad record as a [`RecordError`] naming file,
+//! line and field, then carries on: one broken row never costs the rest of
+//! the file. Input may be UTF-8 with or without a byte-order mark, with LF or
+//! CRLF line endings.
+
+mod csv_reader;
+mod document;
+mod jsonl;
+
+pub use csv_reader::{ColumnMap, CsvRecords};
+pub use document::split_passages;
+pub use jsonl::JsonlRecords;
+
+use crate::error::{Error, RecordError, Result};
+use crate::record::{Kind, Record};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// The input formats partnerkb understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Plain text or Markdown, split into passages.
+    Document,
+}
+
+impl Format {
+    /// Recognise the format from a file name.
+    pub fn from_path(path: &Path) -> Result<Format> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("jsonl" | "ndjson" | "json") => Ok(Format::Jsonl),
+            Some("csv") => Ok(Format::Csv),
+            Some("txt" | "md" | "markdown" | "text") => Ok(Format::Document),
+            _ => Err(Error::UnknownFormat {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+}
+
+/// A record and the line it started on.
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// 1-based line number.
+    pub line: u64,
+    /// The record.
+    pub record: Record,
+}
+
+/// What a reader yields: a record or the reason one could not be read.
+pub type Item = std::result::Result<Located, RecordError>;
+
+/// Open `path` and stream its records. `kind` forces the record kind; by
+/// default it is recognised from the fields present.
+pub fn read_path(
+    path: &Path,
+    kind: Option<Kind>,
+    columns: &ColumnMap,
+) -> Result<Box<dyn Iterator<Item = Item> + Send>> {
+    let format = Format::from_path(path)?;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_dir() {
+        return Err(io(std::io::Error::other("is a directory, expected a file")));
+    }
+    let file = File::open(path).map_err(io)?;
+    let name = path.display().to_string();
+    open_reader(name, Box::new(BufReader::new(file)), format, kind, columns).map_err(|e| match e {
+        Error::Io { source, .. } => io(source),
+        other => other,
+    })
+}
+
+/// Stream the records of an in-memory input (the bundled corpus, an HTTP
+/// body).
+pub fn read_bytes(
+    name: &str,
+    bytes: &'static [u8],
+    format: Format,
+    kind: Option<Kind>,
+) -> Result<Box<dyn Iterator<Item = Item> + Send>> {
+    open_reader(
+        name.to_string(),
+        Box::new(bytes),
+        format,
+        kind,
+        &ColumnMap::default(),
+    )
+}
+
+/// Stream records from any reader.
+pub fn open_reader(
+    name: String,
+    reader: Box<dyn Read + Send>,
+    format: Format,
+    kind: Option<Kind>,
+    columns: &ColumnMap,
+) -> Result<Box<dyn Iterator<Item = Item> + Send>> {
+    Ok(match format {
+        Format::Jsonl => Box::new(JsonlRecords::new(name, reader, kind)),
+        Format::Csv => Box::new(CsvRecords::new(name, reader, kind, columns.clone())?),
+        Format::Document => {
+            let mut reader = reader;
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes).map_err(|source| Error::Io {
+                path: name.clone().into(),
+                source,
+            })?;
+            Box::new(document::read_document(&name, &bytes).into_iter())
+        }
+    })
+}
+
+/// Validate and canonicalise a freshly parsed record, reporting the first
+/// problem as a located error. Every problem is listed in the reason so a
+/// user can fix a record in one go.
+pub(crate) fn finish(file: &str, line: u64, mut record: Record) -> Item {
+    let problems = record.validate();
+    if let Some((field, reason)) = problems.first() {
+        let mut reason = reason.clone();
+        for (f, r) in problems.iter().skip(1) {
+            reason.push_str(&format!("; also {f}: {r}"));
+        }
+        return Err(RecordError {
+            file: file.to_string(),
+            line,
+            field: field.clone(),
+            reason,
+        });
+    }
+    match &mut record {
+        Record::Partnership(p) => p.normalize(),
+        Record::Lesson(l) => l.normalize(),
+    }
+    Ok(Located { line, record })
+}
+
+/// Turn a free-text name into an id slug.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+            dash = false;
+        } else if !dash && !slug.is_empty() {
+            slug.push('-');
+            dash = true;
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug.truncate(80);
+    slug
+}

@@ -61,7 +61,12 @@ pub fn inputs() -> Result<Vec<Input>> {
         },
         Input {
             origin: LESSONS_ORIGIN.into(),
-            items: read::read_bytes("corpus/lessons.jsonl", LESSONS, Format::Jsonl, Some(Kind::Lesson))?,
+            items: read::read_bytes(
+                "corpus/lessons.jsonl",
+                LESSONS,
+                Format::Jsonl,
+                Some(Kind::Lesson),
+            )?,
             replace: true,
         },
     ])

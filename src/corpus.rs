@@ -161,8 +161,7 @@ pub fn report(
 ) -> CorpusReport {
     let mut labels: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut cross: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    let mut sectors: BTreeMap<String, usize> =
-        SECTORS.iter().map(|s| (s.to_string(), 0)).collect();
+    let mut sectors: BTreeMap<String, usize> = SECTORS.iter().map(|s| (s.to_string(), 0)).collect();
     let mut scopes = BTreeMap::new();
     for p in partnerships {
         for axis in Axis::PARTNERSHIP {
@@ -175,7 +174,11 @@ pub fn report(
             }
         }
         if let (Some(f), Some(m)) = (p.gold(Axis::Function), p.gold(Axis::Mode)) {
-            *cross.entry(f.into()).or_default().entry(m.into()).or_default() += 1;
+            *cross
+                .entry(f.into())
+                .or_default()
+                .entry(m.into())
+                .or_default() += 1;
         }
         let mut seen: Vec<&str> = p.partners.iter().map(|x| x.sector.as_str()).collect();
         seen.sort();
@@ -251,7 +254,10 @@ pub fn report(
             .filter(|p| p.confidence.as_deref() == Some("low"))
             .count(),
         sectors,
-        without_partners: partnerships.iter().filter(|p| p.partners.is_empty()).count(),
+        without_partners: partnerships
+            .iter()
+            .filter(|p| p.partners.is_empty())
+            .count(),
         scopes,
         agreement,
         lessons_with_applies_to: lessons.iter().filter(|l| !l.applies_to.is_empty()).count(),
@@ -268,7 +274,10 @@ impl CorpusReport {
             "{} partnerships ({} marked `confidence: low`, {} without a partner list) and {} lessons.\n",
             self.partnerships, self.low_confidence, self.without_partners, self.lessons
         );
-        let _ = writeln!(s, "| function \\ mode | coordination | implementation | negotiation | total |");
+        let _ = writeln!(
+            s,
+            "| function \\ mode | coordination | implementation | negotiation | total |"
+        );
         let _ = writeln!(s, "| --- | ---: | ---: | ---: | ---: |");
         for f in Axis::Function.classes() {
             let row = self.function_by_mode.get(*f);
@@ -282,7 +291,13 @@ impl CorpusReport {
                 cell("negotiation")
             );
         }
-        let col = |m: &str| self.labels.get("mode").and_then(|r| r.get(m)).copied().unwrap_or(0);
+        let col = |m: &str| {
+            self.labels
+                .get("mode")
+                .and_then(|r| r.get(m))
+                .copied()
+                .unwrap_or(0)
+        };
         let _ = writeln!(
             s,
             "| total | {} | {} | {} | {} |\n",
@@ -306,7 +321,10 @@ impl CorpusReport {
             "\n{} lessons name the partnership types they apply to; {} cite example partnerships.\n",
             self.lessons_with_applies_to, self.lessons_with_examples
         );
-        let _ = writeln!(s, "| partner sector | partnerships with one or more |\n| --- | ---: |");
+        let _ = writeln!(
+            s,
+            "| partner sector | partnerships with one or more |\n| --- | ---: |"
+        );
         for (k, v) in &self.sectors {
             let _ = writeln!(s, "| {k} | {v} |");
         }
@@ -346,10 +364,10 @@ mod tests {
 
     #[test]
     fn kappa_matches_a_hand_computed_case() {
-        // 10 items, 8 agree; marginals a: 6 x / 4 y, b: 5 x / 5 y.
+        // 10 items, 8 agree; marginals a: 6 x / 4 y, b: 6 x / 4 y.
         let a = ["x", "x", "x", "x", "x", "x", "y", "y", "y", "y"];
         let b = ["x", "x", "x", "x", "x", "y", "y", "y", "y", "x"];
-        let pe = (6.0 * 5.0 + 4.0 * 5.0) / 100.0;
+        let pe = (6.0 * 6.0 + 4.0 * 4.0) / 100.0;
         let want = (0.8 - pe) / (1.0 - pe);
         assert!((cohen_kappa(&a, &b) - want).abs() < 1e-12);
     }

@@ -205,10 +205,9 @@ impl Record {
 fn check_id(id: &str, problems: &mut Vec<(String, String)>) {
     if id.is_empty() {
         problems.push(("id".into(), "must not be empty".into()));
-    } else if !id
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.')
-    {
+    } else if !id.bytes().all(|b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
+    }) {
         problems.push((
             "id".into(),
             format!("`{id}` is not a slug (lowercase letters, digits, `-`, `_`, `.`)"),

@@ -40,7 +40,7 @@ pub enum Outcome {
         /// Input line.
         line: u64,
         /// The record.
-        record: Record,
+        record: Box<Record>,
         /// Per axis.
         predictions: BTreeMap<Axis, AxisPrediction>,
     },
@@ -86,7 +86,7 @@ pub fn classify_stream(
                 ) {
                     Ok(predictions) => Outcome::Classified {
                         line: located.line,
-                        record: located.record,
+                        record: Box::new(located.record),
                         predictions,
                     },
                     Err(e) => Outcome::Rejected(RecordError {

@@ -73,8 +73,16 @@ pub fn compute(classes: &[&str], truth: &[usize], probs: &[Vec<f64>]) -> Metrics
         let tp = confusion[c][c] as f64;
         let predicted: usize = (0..k).map(|t| confusion[t][c]).sum();
         let support: usize = confusion[c].iter().sum();
-        let precision = if predicted == 0 { 0.0 } else { tp / predicted as f64 };
-        let recall = if support == 0 { 0.0 } else { tp / support as f64 };
+        let precision = if predicted == 0 {
+            0.0
+        } else {
+            tp / predicted as f64
+        };
+        let recall = if support == 0 {
+            0.0
+        } else {
+            tp / support as f64
+        };
         let f1 = if precision + recall == 0.0 {
             0.0
         } else {

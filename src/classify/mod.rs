@@ -8,4 +8,4 @@ pub mod model;
 pub mod train;
 
 pub use model::{AxisPrediction, Evidence, Head, Model, BUNDLED_MODEL, FORMAT_VERSION};
-pub use train::{TrainConfig, Learner};
+pub use train::{Learner, TrainConfig};

@@ -20,6 +20,8 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+const CHECKSUM_KEY: &str = "\"checksum\": \"";
+
 /// Version of the model file format.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -180,8 +182,11 @@ impl Model {
             path: name.to_string(),
             reason,
         };
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| err(format!("not a readable model file (truncated or corrupt?): {e}")))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            err(format!(
+                "not a readable model file (truncated or corrupt?): {e}"
+            ))
+        })?;
         let version = value.get("format_version").and_then(|v| v.as_u64());
         if version != Some(FORMAT_VERSION as u64) {
             return Err(err(format!(
@@ -189,8 +194,8 @@ impl Model {
                 version.map_or("missing".to_string(), |v| v.to_string())
             )));
         }
-        let mut model: Model = serde_json::from_value(value)
-            .map_err(|e| err(format!("malformed model file: {e}")))?;
+        let mut model: Model =
+            serde_json::from_value(value).map_err(|e| err(format!("malformed model file: {e}")))?;
         if model.typology != current_typology() {
             return Err(err(
                 "trained for another typology (axes or classes differ); retrain with `partnerkb train`"
@@ -204,14 +209,13 @@ impl Model {
                 analyze::SETTINGS
             )));
         }
-        let claimed = std::mem::take(&mut model.checksum);
-        let actual = model.compute_checksum();
+        let claimed = model.checksum.clone();
+        let actual = Self::checksum_of_text(text).unwrap_or_default();
         if claimed != actual {
             return Err(err(format!(
                 "checksum mismatch (file says {claimed:.12}…, content is {actual:.12}…): the file was altered or damaged"
             )));
         }
-        model.checksum = claimed;
         for f in &mut model.featurizers {
             f.vocabulary.build_index();
             if f.vocabulary.idf.len() != f.vocabulary.terms.len() {
@@ -224,25 +228,33 @@ impl Model {
                 .map(|f| f.vocabulary.len())
                 .ok_or_else(|| err(format!("no featurizer for axis {}", h.axis)))?;
             if h.weights.len() != n * h.classes.len() || h.intercept.len() != h.classes.len() {
-                return Err(err(format!("weights of axis {} have the wrong shape", h.axis)));
+                return Err(err(format!(
+                    "weights of axis {} have the wrong shape",
+                    h.axis
+                )));
             }
         }
         Ok(model)
     }
 
-    /// SHA-256 of the model serialised with an empty checksum.
-    pub fn compute_checksum(&self) -> String {
-        let mut copy = self.clone();
-        copy.checksum.clear();
-        let bytes = serde_json::to_vec(&copy).unwrap_or_default();
-        hex(&Sha256::digest(&bytes))
+    /// SHA-256 of the model's pretty JSON with an empty checksum. Hashing
+    /// the text (not a re-serialisation after parsing) keeps the check
+    /// exact: a float parsed and printed again may not give the same digits.
+    fn checksum_of_text(text: &str) -> Option<String> {
+        let at = text.rfind(CHECKSUM_KEY)? + CHECKSUM_KEY.len();
+        let end = at + text[at..].find('"')?;
+        let blanked = format!("{}{}", &text[..at], &text[end..]);
+        Some(hex(&Sha256::digest(blanked.as_bytes())))
     }
 
     /// Seal and serialise (pretty JSON, trailing newline).
     pub fn to_json(&mut self) -> String {
-        self.checksum = self.compute_checksum();
+        self.checksum.clear();
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
+        self.checksum = Self::checksum_of_text(&s).unwrap_or_default();
+        let at = s.rfind(CHECKSUM_KEY).unwrap_or(0) + CHECKSUM_KEY.len();
+        s.insert_str(at, &self.checksum);
         s
     }
 
@@ -398,8 +410,8 @@ impl Head {
         // its mean weight over the other classes, times its value.
         let contribution = |i: u32, v: f32| {
             let row = &self.weights[i as usize * k..(i as usize + 1) * k];
-            let others: f32 = (0..k).filter(|c| *c != best).map(|c| row[c]).sum::<f32>()
-                / (k - 1).max(1) as f32;
+            let others: f32 =
+                (0..k).filter(|c| *c != best).map(|c| row[c]).sum::<f32>() / (k - 1).max(1) as f32;
             (row[best] - others) * v
         };
         let mut contributions: Vec<(u32, f32)> = x
@@ -441,7 +453,12 @@ impl Head {
             },
             probability,
             best: self.classes[best].clone(),
-            probabilities: self.classes.iter().cloned().zip(p.iter().copied()).collect(),
+            probabilities: self
+                .classes
+                .iter()
+                .cloned()
+                .zip(p.iter().copied())
+                .collect(),
             evidence,
             sentence,
         }

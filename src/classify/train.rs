@@ -8,7 +8,9 @@
 
 use super::features::{self, SparseVec, Term, Vocabulary, VocabularyConfig};
 use super::metrics::{self, Metrics};
-use super::model::{current_typology, Candidate, Featurizer, Head, Model, Provenance, FORMAT_VERSION};
+use super::model::{
+    current_typology, Candidate, Featurizer, Head, Model, Provenance, FORMAT_VERSION,
+};
 use crate::analyze::{self, Analyzer};
 use crate::error::{Error, Result};
 use crate::record::{Kind, Record};
@@ -68,16 +70,28 @@ impl TrainConfig {
         if self.logistic_alphas.is_empty() && self.svm_cs.is_empty() {
             return Err(Error::Train("no model configuration to try".into()));
         }
-        if self.logistic_alphas.iter().chain(&self.svm_cs).any(|v| *v <= 0.0) {
-            return Err(Error::Train("regularisation values must be positive".into()));
+        if self
+            .logistic_alphas
+            .iter()
+            .chain(&self.svm_cs)
+            .any(|v| *v <= 0.0)
+        {
+            return Err(Error::Train(
+                "regularisation values must be positive".into(),
+            ));
         }
         let d = self.date.as_bytes();
         let date_ok = d.len() == 10
             && d[4] == b'-'
             && d[7] == b'-'
-            && d.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+            && d.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !date_ok {
-            return Err(Error::Train(format!("date `{}` is not YYYY-MM-DD", self.date)));
+            return Err(Error::Train(format!(
+                "date `{}` is not YYYY-MM-DD",
+                self.date
+            )));
         }
         Ok(())
     }
@@ -267,12 +281,16 @@ fn fit(
 fn linear_scores(model: &Linear, x: &SparseVec, n_classes: usize) -> Vec<f32> {
     let mut s = model.intercept.clone();
     for &(i, v) in x {
-        for c in 0..n_classes {
-            s[c] += model.weights[i as usize * n_classes + c] * v;
+        let row = &model.weights[i as usize * n_classes..(i as usize + 1) * n_classes];
+        for (score, w) in s.iter_mut().zip(row) {
+            *score += w * v;
         }
     }
     s
 }
+
+/// Out-of-fold scores of one fold: (example index, class scores).
+type FoldScores = Vec<(usize, Vec<f32>)>;
 
 /// Out-of-fold scores of `learner` on examples labelled on `axis`.
 fn out_of_fold(
@@ -284,7 +302,7 @@ fn out_of_fold(
     config: &TrainConfig,
 ) -> Result<Vec<Vec<f32>>> {
     let n_classes = axis.classes().len();
-    let per_fold: Vec<Result<Vec<(usize, Vec<f32>)>>> = (0..k)
+    let per_fold: Vec<Result<FoldScores>> = (0..k)
         .into_par_iter()
         .map(|fold| {
             let train: Vec<&Example> = examples
@@ -297,12 +315,24 @@ fn out_of_fold(
             let vocab = Vocabulary::fit(&terms, config.vocabulary);
             let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.terms)).collect();
             let y: Vec<usize> = train.iter().map(|e| e.labels[&axis]).collect();
-            let model = fit(learner, &rows, &y, vocab.len(), n_classes, config.max_iterations)?;
+            let model = fit(
+                learner,
+                &rows,
+                &y,
+                vocab.len(),
+                n_classes,
+                config.max_iterations,
+            )?;
             Ok(examples
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| folds[*i] == fold)
-                .map(|(i, e)| (i, linear_scores(&model, &vocab.transform(&e.terms), n_classes)))
+                .map(|(i, e)| {
+                    (
+                        i,
+                        linear_scores(&model, &vocab.transform(&e.terms), n_classes),
+                    )
+                })
                 .collect())
         })
         .collect();
@@ -361,7 +391,10 @@ pub struct Selection {
 /// Cross-validate every configuration on `axis` and pick the best by
 /// macro-F1 (ties: the simpler, earlier one).
 pub fn select(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<Selection> {
-    let labelled: Vec<&Example> = examples.iter().filter(|e| e.labels.contains_key(&axis)).collect();
+    let labelled: Vec<&Example> = examples
+        .iter()
+        .filter(|e| e.labels.contains_key(&axis))
+        .collect();
     let truth: Vec<usize> = labelled.iter().map(|e| e.labels[&axis]).collect();
     let classes: Vec<&str> = axis.classes().to_vec();
     let smallest = (0..classes.len())
@@ -388,7 +421,10 @@ pub fn select(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<
     let mut best: Option<(usize, Vec<Vec<f32>>, f64)> = None;
     for (i, learner) in learners.iter().enumerate() {
         let scores = out_of_fold(&labelled, axis, &folds, k, *learner, config)?;
-        let probs: Vec<Vec<f64>> = scores.iter().map(|s| super::model::softmax(s, 1.0)).collect();
+        let probs: Vec<Vec<f64>> = scores
+            .iter()
+            .map(|s| super::model::softmax(s, 1.0))
+            .collect();
         let m = metrics::compute(&classes, &truth, &probs);
         candidates.push(Candidate {
             algorithm: learner.name().into(),
@@ -427,11 +463,21 @@ fn fit_head(
     config: &TrainConfig,
 ) -> Result<Head> {
     let axis = selection.axis;
-    let labelled: Vec<&Example> = examples.iter().filter(|e| e.labels.contains_key(&axis)).collect();
+    let labelled: Vec<&Example> = examples
+        .iter()
+        .filter(|e| e.labels.contains_key(&axis))
+        .collect();
     let rows: Vec<SparseVec> = labelled.iter().map(|e| vocab.transform(&e.terms)).collect();
     let y: Vec<usize> = labelled.iter().map(|e| e.labels[&axis]).collect();
     let n_classes = axis.classes().len();
-    let model = fit(selection.chosen, &rows, &y, vocab.len(), n_classes, config.max_iterations)?;
+    let model = fit(
+        selection.chosen,
+        &rows,
+        &y,
+        vocab.len(),
+        n_classes,
+        config.max_iterations,
+    )?;
     Ok(Head {
         axis,
         classes: axis.classes().iter().map(|c| c.to_string()).collect(),
@@ -458,7 +504,11 @@ pub fn train(
     let mut heads = Vec::new();
     let mut counts = BTreeMap::new();
     for kind in [Kind::Partnership, Kind::Lesson] {
-        let of_kind: Vec<Record> = records.iter().filter(|r| r.kind() == kind).cloned().collect();
+        let of_kind: Vec<Record> = records
+            .iter()
+            .filter(|r| r.kind() == kind)
+            .cloned()
+            .collect();
         let examples: Vec<Example> = examples(&of_kind)
             .into_iter()
             .filter(|e| !e.labels.is_empty())
@@ -529,9 +579,19 @@ pub fn leave_one_out(
             let vocab = Vocabulary::fit(&terms, config.vocabulary);
             let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.terms)).collect();
             let y: Vec<usize> = train.iter().map(|e| e.labels[&axis]).collect();
-            let model = fit(learner, &rows, &y, vocab.len(), n_classes, config.max_iterations)?;
+            let model = fit(
+                learner,
+                &rows,
+                &y,
+                vocab.len(),
+                n_classes,
+                config.max_iterations,
+            )?;
             let s = linear_scores(&model, &vocab.transform(&examples[held].terms), n_classes);
-            Ok((examples[held].id.clone(), super::model::softmax(&s, temperature)))
+            Ok((
+                examples[held].id.clone(),
+                super::model::softmax(&s, temperature),
+            ))
         })
         .collect()
 }

@@ -110,14 +110,27 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
                 examples: Vec::new(),
             }),
         };
-        let predictions =
-            model.classify(&mut Analyzer::default(), &record, args.min_confidence, args.evidence)?;
+        let predictions = model.classify(
+            &mut Analyzer::default(),
+            &record,
+            args.min_confidence,
+            args.evidence,
+        )?;
         if args.json {
             println!("{}", record_json("text", &predictions));
         } else {
             for (axis, p) in &predictions {
-                println!("{:<9} {} ({:.0}%)", axis.name(), p.label, p.probability * 100.0);
-                let terms: Vec<String> = p.evidence.iter().map(|e| format!("{} ({:+.3})", e.term, e.weight)).collect();
+                println!(
+                    "{:<9} {} ({:.0}%)",
+                    axis.name(),
+                    p.label,
+                    p.probability * 100.0
+                );
+                let terms: Vec<String> = p
+                    .evidence
+                    .iter()
+                    .map(|e| format!("{} ({:+.3})", e.term, e.weight))
+                    .collect();
                 if !terms.is_empty() {
                     println!("          evidence: {}", terms.join(", "));
                 }
@@ -127,13 +140,19 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
             }
         }
         let uncertain = predictions.values().any(|p| p.label == "uncertain");
-        return Ok(if uncertain { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        return Ok(if uncertain {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     let input = args.input.as_ref().context("--input or TEXT is required")?;
     let columns = ColumnMap::parse(&args.fields)?;
     let items = read::read_path(input, None, &columns)?;
     let format = args.format.unwrap_or_else(|| match &args.output {
-        Some(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => OutputFormat::Csv,
+        Some(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
+            OutputFormat::Csv
+        }
         _ => OutputFormat::Jsonl,
     });
     let out: Box<dyn Write> = match &args.output {
@@ -164,7 +183,11 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
     let mut sink = |outcome: Outcome| -> crate::Result<()> {
         let io = |e: std::io::Error| crate::Error::Output(e.to_string());
         match outcome {
-            Outcome::Classified { line, record, predictions } => {
+            Outcome::Classified {
+                line,
+                record,
+                predictions,
+            } => {
                 if let Some(w) = csv_out.as_mut() {
                     let mut row = vec![line.to_string(), record.id().to_string()];
                     for a in &axes {
@@ -172,13 +195,20 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
                             Some(p) => {
                                 row.push(p.label.clone());
                                 row.push(format!("{:.4}", p.probability));
-                                row.push(p.evidence.iter().map(|e| e.term.as_str()).collect::<Vec<_>>().join("; "));
+                                row.push(
+                                    p.evidence
+                                        .iter()
+                                        .map(|e| e.term.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join("; "),
+                                );
                             }
                             None => row.extend([String::new(), String::new(), String::new()]),
                         }
                     }
                     row.push(String::new());
-                    w.write_record(&row).map_err(|e| crate::Error::Output(e.to_string()))?;
+                    w.write_record(&row)
+                        .map_err(|e| crate::Error::Output(e.to_string()))?;
                 } else if let Some(w) = jsonl_out.as_mut() {
                     let mut v = record_json(record.id(), &predictions);
                     v["line"] = serde_json::json!(line);
@@ -194,7 +224,8 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
                     let mut row = vec![e.line.to_string(), String::new()];
                     row.extend(std::iter::repeat_n(String::new(), axes.len() * 3));
                     row.push(format!("{}: {}", e.field, e.reason));
-                    w.write_record(&row).map_err(|e| crate::Error::Output(e.to_string()))?;
+                    w.write_record(&row)
+                        .map_err(|e| crate::Error::Output(e.to_string()))?;
                 } else if let Some(w) = jsonl_out.as_mut() {
                     let v = serde_json::json!({"line": e.line, "error": e.to_string()});
                     writeln!(w, "{v}").map_err(io)?;
@@ -232,5 +263,9 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
             eprintln!("  {axis}: {}", parts.join(", "));
         }
     }
-    Ok(if summary.rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if summary.rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

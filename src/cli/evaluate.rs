@@ -15,16 +15,48 @@ use std::process::ExitCode;
 /// The paper's Annex I case studies and the codebook's worked-example
 /// labels (function, mode).
 pub const ANNEX_I: [(&str, &str, &str); 13] = [
-    ("onchocerciasis-control-programme", "operational", "implementation"),
-    ("global-alliance-for-vaccines-and-immunization", "operational", "implementation"),
-    ("hague-appeal-for-peace-education", "operational", "implementation"),
-    ("international-coral-reef-action-network", "operational", "implementation"),
-    ("global-road-safety-partnership", "operational", "coordination"),
+    (
+        "onchocerciasis-control-programme",
+        "operational",
+        "implementation",
+    ),
+    (
+        "global-alliance-for-vaccines-and-immunization",
+        "operational",
+        "implementation",
+    ),
+    (
+        "hague-appeal-for-peace-education",
+        "operational",
+        "implementation",
+    ),
+    (
+        "international-coral-reef-action-network",
+        "operational",
+        "implementation",
+    ),
+    (
+        "global-road-safety-partnership",
+        "operational",
+        "coordination",
+    ),
     ("sard-partnership-initiative", "operational", "coordination"),
-    ("childrens-vaccine-initiative", "operational", "coordination"),
-    ("safe-motherhood-inter-agency-group", "advocacy", "coordination"),
+    (
+        "childrens-vaccine-initiative",
+        "operational",
+        "coordination",
+    ),
+    (
+        "safe-motherhood-inter-agency-group",
+        "advocacy",
+        "coordination",
+    ),
     ("unaids", "advocacy", "coordination"),
-    ("permanent-forum-on-indigenous-issues", "advocacy", "coordination"),
+    (
+        "permanent-forum-on-indigenous-issues",
+        "advocacy",
+        "coordination",
+    ),
     ("un-global-compact", "advocacy", "coordination"),
     ("partnership-for-principle-10", "advocacy", "coordination"),
     ("world-commission-on-dams", "advocacy", "negotiation"),
@@ -93,7 +125,11 @@ pub fn run(_g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
     let mut selections: Vec<Selection> = Vec::new();
     let mut examples_by_kind = Vec::new();
     for kind in [Kind::Partnership, Kind::Lesson] {
-        let of_kind: Vec<Record> = records.iter().filter(|r| r.kind() == kind).cloned().collect();
+        let of_kind: Vec<Record> = records
+            .iter()
+            .filter(|r| r.kind() == kind)
+            .cloned()
+            .collect();
         let examples = train::examples(&of_kind);
         let axes: &[Axis] = match kind {
             Kind::Partnership => &Axis::PARTNERSHIP,
@@ -128,8 +164,8 @@ pub fn run(_g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
         None
     };
     if let Some(path) = &args.export_folds {
-        let mut w = csv::Writer::from_path(path)
-            .with_context(|| format!("writing {}", path.display()))?;
+        let mut w =
+            csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
         w.write_record(["axis", "id", "fold", "label"])?;
         for s in &selections {
             for ((id, fold), truth) in s.folds.iter().zip(&s.truth) {
@@ -179,7 +215,8 @@ fn annex_table(
             .iter()
             .find(|s| s.axis == axis)
             .context("axis not evaluated")?;
-        for (id, p) in train::leave_one_out(examples, axis, &ids, s.chosen, s.temperature, config)? {
+        for (id, p) in train::leave_one_out(examples, axis, &ids, s.chosen, s.temperature, config)?
+        {
             let best = metrics::argmax(&p);
             predictions.insert((id, axis), (axis.classes()[best].to_string(), p[best]));
         }
@@ -240,7 +277,11 @@ fn human(reports: &[AxisReport]) -> String {
             "macro-F1 {:.3}  accuracy {:.3}  Brier {:.3}  ECE {:.3}",
             m.macro_f1, m.accuracy, m.brier, m.ece
         );
-        let _ = writeln!(s, "{:<22} {:>9} {:>7} {:>6} {:>8}", "class", "precision", "recall", "F1", "support");
+        let _ = writeln!(
+            s,
+            "{:<22} {:>9} {:>7} {:>6} {:>8}",
+            "class", "precision", "recall", "F1", "support"
+        );
         for c in &m.classes {
             let _ = writeln!(
                 s,
@@ -250,13 +291,25 @@ fn human(reports: &[AxisReport]) -> String {
         }
         let _ = writeln!(s, "confusion (rows: true, columns: predicted)");
         let names: Vec<&str> = m.classes.iter().map(|c| c.class.as_str()).collect();
-        let _ = writeln!(s, "{:<22} {}", "", names.iter().map(|n| format!("{:>8.8}", n)).collect::<Vec<_>>().join(" "));
+        let _ = writeln!(
+            s,
+            "{:<22} {}",
+            "",
+            names
+                .iter()
+                .map(|n| format!("{:>8.8}", n))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
         for (name, row) in names.iter().zip(&m.confusion) {
             let _ = writeln!(
                 s,
                 "{:<22} {}",
                 name,
-                row.iter().map(|v| format!("{v:>8}")).collect::<Vec<_>>().join(" ")
+                row.iter()
+                    .map(|v| format!("{v:>8}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             );
         }
         let _ = writeln!(s, "compared:");
@@ -273,7 +326,9 @@ fn human(reports: &[AxisReport]) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A self-contained HTML page with one SVG confusion matrix and one
@@ -288,7 +343,14 @@ fn html_report(selections: &[Selection]) -> String {
         let top = 110;
         let w = left + cell * k + 20;
         let h = top + cell * k + 20;
-        let max = m.confusion.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
+        let max = m
+            .confusion
+            .iter()
+            .flatten()
+            .copied()
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64;
         let _ = write!(
             s,
             "<h2>{} — macro-F1 {:.3}, accuracy {:.3}, Brier {:.3}, ECE {:.3}</h2>",
@@ -298,7 +360,13 @@ fn html_report(selections: &[Selection]) -> String {
         for (j, c) in m.classes.iter().enumerate() {
             let x = left + cell * j + cell / 2;
             let _ = write!(s, "<text x=\"{x}\" y=\"{}\" font-size=\"12\" transform=\"rotate(-40 {x} {})\">{}</text>", top - 8, top - 8, escape(&c.class));
-            let _ = write!(s, "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{}</text>", left - 6, top + cell * j + cell / 2 + 4, escape(&c.class));
+            let _ = write!(
+                s,
+                "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{}</text>",
+                left - 6,
+                top + cell * j + cell / 2 + 4,
+                escape(&c.class)
+            );
         }
         for (i, row) in m.confusion.iter().enumerate() {
             for (j, v) in row.iter().enumerate() {

@@ -61,7 +61,11 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
             replace: false,
         });
     }
-    let model = if args.no_classify { None } else { Some(g.model()?) };
+    let model = if args.no_classify {
+        None
+    } else {
+        Some(g.model()?)
+    };
     let kb = g.knowledge_base(true)?;
     let options = IngestOptions {
         strict: args.strict,

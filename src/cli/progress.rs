@@ -19,7 +19,12 @@ impl Progress {
     pub fn new(what: &'static str, quiet: bool) -> Progress {
         let started = Instant::now();
         if quiet {
-            return Progress { bar: None, plain: None, started, what };
+            return Progress {
+                bar: None,
+                plain: None,
+                started,
+                what,
+            };
         }
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -29,9 +34,19 @@ impl Progress {
             );
             bar.set_message(what);
             bar.enable_steady_tick(Duration::from_millis(200));
-            Progress { bar: Some(bar), plain: None, started, what }
+            Progress {
+                bar: Some(bar),
+                plain: None,
+                started,
+                what,
+            }
         } else {
-            Progress { bar: None, plain: Some(Mutex::new(started)), started, what }
+            Progress {
+                bar: None,
+                plain: Some(Mutex::new(started)),
+                started,
+                what,
+            }
         }
     }
 

@@ -84,7 +84,11 @@ pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
 }
 
 fn highlight(snippet: &str, ranges: &[(usize, usize)], color: bool) -> String {
-    let (on, off) = if color { ("\x1b[1;33m", "\x1b[0m") } else { ("**", "**") };
+    let (on, off) = if color {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("**", "**")
+    };
     let mut out = String::with_capacity(snippet.len() + ranges.len() * 8);
     let mut pos = 0;
     for &(start, end) in ranges {
@@ -105,7 +109,14 @@ fn print_results(out: &mut impl Write, r: &SearchResults, color: bool) -> std::i
     writeln!(out, "{} matching, showing {}", r.total, r.hits.len())?;
     for (i, hit) in r.hits.iter().enumerate() {
         writeln!(out)?;
-        writeln!(out, "{:>2}. [{}] {}  ({:.2})", i + 1, hit.kind, hit.title, hit.score)?;
+        writeln!(
+            out,
+            "{:>2}. [{}] {}  ({:.2})",
+            i + 1,
+            hit.kind,
+            hit.title,
+            hit.score
+        )?;
         let mut meta = vec![format!("id {}", hit.id)];
         for l in &hit.labels {
             let how = match l.probability {
@@ -118,7 +129,11 @@ fn print_results(out: &mut impl Write, r: &SearchResults, color: bool) -> std::i
             meta.push(format!("source {source}"));
         }
         writeln!(out, "    {}", meta.join(" · "))?;
-        writeln!(out, "    {}", highlight(&hit.snippet, &hit.highlights, color))?;
+        writeln!(
+            out,
+            "    {}",
+            highlight(&hit.snippet, &hit.highlights, color)
+        )?;
     }
     writeln!(out)?;
     for (facet, counts) in &r.facets {

@@ -39,8 +39,13 @@ pub fn run(g: &Globals, args: SuggestArgs) -> Result<ExitCode> {
     let items = read::read_path(&args.input, None, &ColumnMap::default())?;
     let mut candidates: Vec<Suggestion> = Vec::new();
     let mut sink = |outcome: Outcome| -> crate::Result<()> {
-        if let Outcome::Classified { record, predictions, .. } = outcome {
-            let gold = |axis| match &record {
+        if let Outcome::Classified {
+            record,
+            predictions,
+            ..
+        } = outcome
+        {
+            let gold = |axis| match record.as_ref() {
                 Record::Partnership(p) => p.gold(axis).is_some(),
                 Record::Lesson(l) => l.challenge.is_some(),
             };
@@ -81,8 +86,18 @@ pub fn run(g: &Globals, args: SuggestArgs) -> Result<ExitCode> {
                 .iter()
                 .map(|(k, v)| format!("{k} {:.0}%", v * 100.0))
                 .collect();
-            println!("{:<50} {:<9} margin {:.2}  {}", s.id, s.axis, s.margin, probs.join(", "));
+            println!(
+                "{:<50} {:<9} margin {:.2}  {}",
+                s.id,
+                s.axis,
+                s.margin,
+                probs.join(", ")
+            );
         }
     }
-    Ok(if candidates.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if candidates.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -85,7 +85,11 @@ pub(crate) fn load_corpus(files: &[PathBuf]) -> Result<(Vec<crate::Record>, Stri
                 .unwrap_or_default(),
         );
     }
-    Ok((records, crate::classify::model::hex(&hash.finalize()), names))
+    Ok((
+        records,
+        crate::classify::model::hex(&hash.finalize()),
+        names,
+    ))
 }
 
 pub fn run(_g: &Globals, args: TrainArgs) -> Result<ExitCode> {

@@ -163,8 +163,14 @@ impl KnowledgeBase {
         let f = self.fields();
         let field = if gold_only { f.gold } else { f.facets };
         let query = BooleanQuery::new(vec![
-            (Occur::Must, term_query(facet_term(f.facets, &["kind", "partnership"]))),
-            (Occur::Must, term_query(facet_term(field, &[axis.name(), class]))),
+            (
+                Occur::Must,
+                term_query(facet_term(f.facets, &["kind", "partnership"])),
+            ),
+            (
+                Occur::Must,
+                term_query(facet_term(field, &[axis.name(), class])),
+            ),
         ]);
         let n = searcher.search(&query, &Count)?;
         if n == 0 {
@@ -224,8 +230,14 @@ impl KnowledgeBase {
             let class = axis.class(value).map_err(Error::Label)?;
             let partnerships = || {
                 Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, term_query(facet_term(f.facets, &["kind", "partnership"]))),
-                    (Occur::Must, term_query(facet_term(label_field, &[axis.name(), class]))),
+                    (
+                        Occur::Must,
+                        term_query(facet_term(f.facets, &["kind", "partnership"])),
+                    ),
+                    (
+                        Occur::Must,
+                        term_query(facet_term(label_field, &[axis.name(), class])),
+                    ),
                 ])) as Box<dyn Query>
             };
             match req.kind {
@@ -300,7 +312,11 @@ impl KnowledgeBase {
         for root in FACET_ROOTS {
             let entry = counts.entry(root.to_string()).or_default();
             for (facet, count) in facet_counts.get(Facet::from_path([root])) {
-                let name = facet.to_path().last().map(|s| s.to_string()).unwrap_or_default();
+                let name = facet
+                    .to_path()
+                    .last()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
                 entry.insert(name, count);
             }
         }
@@ -371,7 +387,16 @@ impl KnowledgeBase {
     /// Counts of everything in the index.
     pub fn stats(&self) -> Result<Stats> {
         let searcher = self.searcher();
-        let roots = ["kind", "function", "mode", "challenge", "sector", "origin", "scope", "theme"];
+        let roots = [
+            "kind",
+            "function",
+            "mode",
+            "challenge",
+            "sector",
+            "origin",
+            "scope",
+            "theme",
+        ];
         let mut facets = FacetCollector::for_field("facets");
         for root in roots {
             facets.add_facet(Facet::from_path([root]));
@@ -386,7 +411,11 @@ impl KnowledgeBase {
             for root in roots {
                 let entry: &mut BTreeMap<String, u64> = out.entry(root.to_string()).or_default();
                 for (facet, count) in counts.get(Facet::from_path([*root])) {
-                    let name = facet.to_path().last().map(|s| s.to_string()).unwrap_or_default();
+                    let name = facet
+                        .to_path()
+                        .last()
+                        .map(|s| s.to_string())
+                        .unwrap_or_default();
                     entry.insert(name, count);
                 }
             }

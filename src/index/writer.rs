@@ -86,7 +86,12 @@ impl KbWriter {
     }
 
     /// Add `record`, replacing any document with the same id.
-    pub fn upsert(&mut self, record: &Record, labels: &[AssignedLabel], origin: &str) -> Result<()> {
+    pub fn upsert(
+        &mut self,
+        record: &Record,
+        labels: &[AssignedLabel],
+        origin: &str,
+    ) -> Result<()> {
         let f = &self.fields;
         self.writer
             .delete_term(Term::from_field_text(f.id, record.id()));
@@ -131,7 +136,8 @@ impl KbWriter {
         }
         let json = serde_json::to_string(record).map_err(|e| Error::Output(e.to_string()))?;
         doc.add_text(f.record, json);
-        let labels_json = serde_json::to_string(labels).map_err(|e| Error::Output(e.to_string()))?;
+        let labels_json =
+            serde_json::to_string(labels).map_err(|e| Error::Output(e.to_string()))?;
         doc.add_text(f.labels, labels_json);
         self.writer.add_document(doc)?;
         Ok(())

@@ -24,14 +24,18 @@ impl ColumnMap {
     pub fn parse(pairs: &[String]) -> Result<ColumnMap> {
         let mut explicit = BTreeMap::new();
         for pair in pairs {
-            let (field, column) = pair.split_once('=').ok_or_else(|| {
-                Error::Label(format!("--field `{pair}`: expected FIELD=COLUMN"))
-            })?;
+            let (field, column) = pair
+                .split_once('=')
+                .ok_or_else(|| Error::Label(format!("--field `{pair}`: expected FIELD=COLUMN")))?;
             let field = field.trim();
             if !ALIASES.iter().any(|(f, _)| *f == field) {
                 return Err(Error::Label(format!(
                     "--field `{pair}`: unknown field `{field}`, expected one of: {}",
-                    ALIASES.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")
+                    ALIASES
+                        .iter()
+                        .map(|(f, _)| *f)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             explicit.insert(field.to_string(), column.trim().to_string());
@@ -43,29 +47,96 @@ impl ColumnMap {
 /// Record fields and the column names registries commonly use for them
 /// (compared lowercased, with spaces, dashes and underscores ignored).
 const ALIASES: &[(&str, &[&str])] = &[
-    ("id", &["id", "identifier", "partnershipid", "ref", "reference"]),
+    (
+        "id",
+        &["id", "identifier", "partnershipid", "ref", "reference"],
+    ),
     (
         "name",
-        &["name", "title", "partnershipname", "partnershiptitle", "initiative", "initiativename"],
+        &[
+            "name",
+            "title",
+            "partnershipname",
+            "partnershiptitle",
+            "initiative",
+            "initiativename",
+        ],
     ),
     (
         "description",
-        &["description", "summary", "objectives", "objective", "aims", "goals", "abstract", "purpose", "partnershipdescription"],
+        &[
+            "description",
+            "summary",
+            "objectives",
+            "objective",
+            "aims",
+            "goals",
+            "abstract",
+            "purpose",
+            "partnershipdescription",
+        ],
     ),
     (
         "lead",
-        &["lead", "leadentity", "leadorganisation", "leadorganization", "leadpartner", "leadpartners", "coordinator"],
+        &[
+            "lead",
+            "leadentity",
+            "leadorganisation",
+            "leadorganization",
+            "leadpartner",
+            "leadpartners",
+            "coordinator",
+        ],
     ),
-    ("partners", &["partners", "partner", "members", "partnerorganisations", "partnerorganizations", "otherpartners"]),
+    (
+        "partners",
+        &[
+            "partners",
+            "partner",
+            "members",
+            "partnerorganisations",
+            "partnerorganizations",
+            "otherpartners",
+        ],
+    ),
     (
         "themes",
-        &["themes", "theme", "sdgs", "sdg", "agenda21chapters", "agenda21chapter", "topics", "sector", "sectors", "thematicarea", "thematicareas"],
+        &[
+            "themes",
+            "theme",
+            "sdgs",
+            "sdg",
+            "agenda21chapters",
+            "agenda21chapter",
+            "topics",
+            "sector",
+            "sectors",
+            "thematicarea",
+            "thematicareas",
+        ],
     ),
     (
         "scope",
-        &["scope", "geographicalcoverage", "geographicalscope", "geographiccoverage", "geographicscope", "coverage"],
+        &[
+            "scope",
+            "geographicalcoverage",
+            "geographicalscope",
+            "geographiccoverage",
+            "geographicscope",
+            "coverage",
+        ],
     ),
-    ("start_year", &["startyear", "start", "startdate", "year", "launched", "since"]),
+    (
+        "start_year",
+        &[
+            "startyear",
+            "start",
+            "startdate",
+            "year",
+            "launched",
+            "since",
+        ],
+    ),
     ("end_year", &["endyear", "end", "enddate"]),
     ("url", &["url", "website", "web", "link"]),
     ("function", &["function"]),
@@ -74,7 +145,10 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("title", &["title", "heading"]),
     ("text", &["text", "lesson", "body", "content"]),
     ("challenge", &["challenge"]),
-    ("applies_function", &["appliesfunction", "appliestofunction"]),
+    (
+        "applies_function",
+        &["appliesfunction", "appliestofunction"],
+    ),
     ("applies_mode", &["appliesmode", "appliestomode"]),
     ("source", &["source", "citation"]),
     ("examples", &["examples", "example"]),
@@ -125,7 +199,12 @@ impl CsvRecords {
             .byte_headers()
             .map_err(|e| header_error(format!("unreadable header: {e}")))?
             .iter()
-            .map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').trim().to_string())
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim_start_matches('\u{feff}')
+                    .trim()
+                    .to_string()
+            })
             .collect();
         if headers.iter().all(|h| h.is_empty()) {
             return Err(header_error("empty file or empty header row".into()));
@@ -140,11 +219,28 @@ impl CsvRecords {
         });
         let wanted: &[&str] = match kind {
             Kind::Partnership => &[
-                "id", "name", "description", "lead", "partners", "themes", "scope", "start_year",
-                "end_year", "url", "function", "mode", "confidence",
+                "id",
+                "name",
+                "description",
+                "lead",
+                "partners",
+                "themes",
+                "scope",
+                "start_year",
+                "end_year",
+                "url",
+                "function",
+                "mode",
+                "confidence",
             ],
             Kind::Lesson => &[
-                "id", "title", "text", "challenge", "applies_function", "applies_mode", "source",
+                "id",
+                "title",
+                "text",
+                "challenge",
+                "applies_function",
+                "applies_mode",
+                "source",
                 "examples",
             ],
         };
@@ -153,7 +249,11 @@ impl CsvRecords {
             let idx = headers
                 .iter()
                 .position(|h| h == column)
-                .or_else(|| normalized.iter().position(|h| *h == normalize_header(column)))
+                .or_else(|| {
+                    normalized
+                        .iter()
+                        .position(|h| *h == normalize_header(column))
+                })
                 .ok_or_else(|| header_error(format!("--field {field}={column}: no such column")))?;
             let field = ALIASES.iter().find(|(f, _)| f == field).map(|(f, _)| *f);
             if let Some(field) = field {
@@ -229,9 +329,8 @@ impl CsvRecords {
                 return Ok(None);
             };
             let raw = self.record.get(idx).unwrap_or_default();
-            let text = std::str::from_utf8(raw).map_err(|e| {
-                err(field, format!("invalid UTF-8 at byte {}", e.valid_up_to()))
-            })?;
+            let text = std::str::from_utf8(raw)
+                .map_err(|e| err(field, format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
             let text = text.trim();
             Ok((!text.is_empty()).then(|| text.to_string()))
         };
@@ -255,9 +354,10 @@ impl CsvRecords {
                 };
                 let start_year = match get("start_year")? {
                     None => None,
-                    Some(s) => Some(parse_year(&s).ok_or_else(|| {
-                        err("start_year", format!("`{s}` is not a year"))
-                    })?),
+                    Some(s) => Some(
+                        parse_year(&s)
+                            .ok_or_else(|| err("start_year", format!("`{s}` is not a year")))?,
+                    ),
                 };
                 let partners = list("partners")?
                     .into_iter()
@@ -372,7 +472,11 @@ impl Iterator for CsvRecords {
                 }
                 Ok(true) => {
                     let line = self.record.position().map(|p| p.line()).unwrap_or(0);
-                    if self.record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                    if self
+                        .record
+                        .iter()
+                        .all(|f| f.iter().all(u8::is_ascii_whitespace))
+                    {
                         continue;
                     }
                     return Some(self.parse(line));

@@ -203,7 +203,11 @@ pub(crate) fn read_document(name: &str, bytes: &[u8]) -> Vec<Item> {
         .into_iter()
         .enumerate()
         .map(|(n, p)| {
-            let context = p.headings.last().cloned().unwrap_or_else(|| file_name.clone());
+            let context = p
+                .headings
+                .last()
+                .cloned()
+                .unwrap_or_else(|| file_name.clone());
             let title = match lead_phrase(&p.text) {
                 Some(lead) => format!("{context}: {lead}"),
                 None => context,

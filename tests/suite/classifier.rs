@@ -1,0 +1,214 @@
+//! The classifier: determinism, the committed model, file errors,
+//! per-record errors and explanations.
+
+use crate::util::{partnerkb, root, run};
+use partnerkb::analyze::Analyzer;
+use partnerkb::classify::Model;
+use partnerkb::record::{Partner, Partnership, Record};
+
+fn committed_model() -> Model {
+    Model::load(&root().join("models/default.json")).expect("committed model loads")
+}
+
+#[test]
+fn training_is_deterministic_and_the_committed_model_is_reproducible() {
+    let committed = committed_model();
+    let tmp = tempfile::tempdir().unwrap();
+    let outs = [tmp.path().join("a.json"), tmp.path().join("b.json")];
+    for out in &outs {
+        let (code, _, err) = run(partnerkb(tmp.path())
+            .args(["train", "--date", &committed.training.trained_on])
+            .args(["--seed", &committed.training.seed.to_string()])
+            .arg("--out")
+            .arg(out));
+        assert_eq!(code, 0, "{err}");
+    }
+    let a = std::fs::read(&outs[0]).unwrap();
+    let b = std::fs::read(&outs[1]).unwrap();
+    assert!(a == b, "two trainings differ");
+    let committed_bytes = std::fs::read(root().join("models/default.json")).unwrap();
+    assert!(
+        a == committed_bytes,
+        "models/default.json is not what `partnerkb train` produces from the committed corpus; retrain and commit"
+    );
+}
+
+#[test]
+fn damaged_or_foreign_model_files_are_clear_errors() {
+    let text = std::fs::read_to_string(root().join("models/default.json")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "truncated.json",
+            text[..text.len() / 2].to_string(),
+            "truncated or corrupt",
+        ),
+        (
+            "version.json",
+            text.replacen("\"format_version\": 1", "\"format_version\": 99", 1),
+            "format version 99 is not supported",
+        ),
+        (
+            "flipped.json",
+            text.replacen(
+                "\"intercept\": [\n        ",
+                "\"intercept\": [\n        9",
+                1,
+            ),
+            "checksum mismatch",
+        ),
+        (
+            "typology.json",
+            text.replacen("\"negotiation\"", "\"bargaining\"", 1),
+            "another typology",
+        ),
+    ];
+    for (name, content, expected) in cases {
+        assert_ne!(content, text, "{name}: the damage was applied");
+        let path = tmp.path().join(name);
+        std::fs::write(&path, &content).unwrap();
+        let err = Model::load(&path).expect_err(name).to_string();
+        assert!(err.contains(expected), "{name}: {err}");
+        let (code, _, stderr) = run(partnerkb(tmp.path())
+            .arg("--model")
+            .arg(&path)
+            .args(["classify", "a network"]));
+        assert_eq!(code, 2);
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+}
+
+fn partnership(id: &str, description: &str) -> Record {
+    Record::Partnership(Partnership {
+        id: id.into(),
+        name: "Test".into(),
+        description: description.into(),
+        partners: vec![Partner {
+            name: "Acme".into(),
+            sector: "business".into(),
+        }],
+        lead: None,
+        themes: vec![],
+        scope: None,
+        start_year: None,
+        url: None,
+        labels: None,
+        confidence: None,
+    })
+}
+
+#[test]
+fn predictions_are_probabilities_explained_by_words_of_the_text() {
+    let model = committed_model();
+    let mut analyzer = Analyzer::default();
+    let text = "The alliance pools donor money in a common fund and jointly runs immunization campaigns in twelve countries. It also raises awareness among ministers.";
+    let record = partnership("t", text);
+    let predictions = model.classify(&mut analyzer, &record, 0.0, 8).unwrap();
+    assert_eq!(predictions.len(), 2, "function and mode");
+    for (axis, p) in &predictions {
+        let sum: f64 = p.probabilities.values().sum();
+        assert!(
+            (sum - 1.0).abs() < 1e-9,
+            "{axis}: probabilities sum to {sum}"
+        );
+        assert_eq!(p.probabilities[&p.label], p.probability);
+        assert!(!p.evidence.is_empty(), "{axis}: evidence");
+        let full = format!("Test\n\n{text}");
+        for e in &p.evidence {
+            match e.source {
+                "text" => assert!(
+                    full.contains(&e.term),
+                    "{axis}: `{}` is not in the text",
+                    e.term
+                ),
+                _ => assert!(e.term.starts_with("partner sector")),
+            }
+            assert!(e.weight > 0.0);
+        }
+        assert!(
+            text.contains(p.sentence.as_deref().unwrap()),
+            "{axis}: sentence from the text"
+        );
+    }
+    assert_eq!(predictions[&partnerkb::Axis::Mode].label, "implementation");
+}
+
+#[test]
+fn an_empty_description_fails_that_record_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            r#"{"id":"a","name":"A","description":"A forum where governments and companies negotiate a certification standard."}"#, "\n",
+            r#"{"id":"b","name":"B","description":"   "}"#, "\n",
+            r#"{"id":"c","name":"C","description":"A pooled fund that finances clinics."}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out.jsonl");
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .arg("classify")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(":2: description: must not be empty"), "{err}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "one output line per input record");
+    assert_eq!(lines[0]["id"], "a");
+    assert!(lines[1]["error"].is_string());
+    assert_eq!(lines[2]["id"], "c");
+    for l in [&lines[0], &lines[2]] {
+        for axis in ["function", "mode"] {
+            assert!(
+                l[axis]["label"].is_string()
+                    && l[axis]["probability"].is_number()
+                    && l[axis]["evidence"].is_array()
+            );
+        }
+    }
+    assert_eq!(lines[0]["mode"]["label"], "negotiation");
+    assert_eq!(lines[2]["mode"]["label"], "implementation");
+}
+
+#[test]
+fn min_confidence_marks_weak_labels_uncertain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, _) = run(partnerkb(tmp.path()).args([
+        "classify",
+        "partnership",
+        "--json",
+        "--min-confidence",
+        "0.999",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(code, 1);
+    assert!(
+        ["function", "mode"]
+            .iter()
+            .any(|a| v[a]["label"] == "uncertain"),
+        "{v}"
+    );
+}
+
+#[test]
+#[ignore = "the shipped model reaches 10 of 13 today; issue 4 asks for 11 (run with --ignored)"]
+fn annex_i_partnerships_are_typed_as_in_the_codebook_leave_one_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(partnerkb(tmp.path()).args(["evaluate", "--annex", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["annex"].as_array().unwrap();
+    assert_eq!(rows.len(), 13);
+    let matched = rows.iter().filter(|r| r["both_match"] == true).count();
+    assert!(
+        matched >= 11,
+        "only {matched} of 13 Annex I partnerships match: {rows:#?}"
+    );
+}

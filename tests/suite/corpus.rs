@@ -1,0 +1,127 @@
+//! The labelled corpus, loaded through the project's own readers.
+
+use crate::util::{root, shared};
+use partnerkb::corpus;
+use partnerkb::typology::Axis;
+use std::collections::{HashMap, HashSet};
+
+#[test]
+fn the_corpus_is_valid_balanced_and_original() {
+    let partnerships = corpus::load_partnerships(&root().join("corpus/partnerships.jsonl"))
+        .expect("every partnership record is valid");
+    let lessons = corpus::load_lessons(&root().join("corpus/lessons.jsonl"))
+        .expect("every lesson record is valid");
+    assert!(
+        partnerships.len() >= 250,
+        "{} partnerships",
+        partnerships.len()
+    );
+    assert!(lessons.len() >= 45, "{} lessons", lessons.len());
+
+    let mut ids = HashSet::new();
+    for id in partnerships
+        .iter()
+        .map(|p| &p.id)
+        .chain(lessons.iter().map(|l| &l.id))
+    {
+        assert!(ids.insert(id.clone()), "duplicate id {id}");
+    }
+    let mut counts: HashMap<(Axis, String), usize> = HashMap::new();
+    for p in &partnerships {
+        for axis in Axis::PARTNERSHIP {
+            let label = p
+                .gold(axis)
+                .unwrap_or_else(|| panic!("{}: no {axis} label", p.id));
+            assert!(axis.class_index(label).is_some(), "{}: {label}", p.id);
+            *counts.entry((axis, label.to_string())).or_default() += 1;
+        }
+        let words = p.description.split_whitespace().count();
+        assert!((40..=300).contains(&words), "{}: {words} words", p.id);
+    }
+    for class in Axis::Mode.classes() {
+        let n = counts
+            .get(&(Axis::Mode, class.to_string()))
+            .copied()
+            .unwrap_or(0);
+        assert!(n >= 60, "mode {class}: {n} < 60");
+    }
+    for class in Axis::Function.classes() {
+        let n = counts
+            .get(&(Axis::Function, class.to_string()))
+            .copied()
+            .unwrap_or(0);
+        assert!(n >= 100, "function {class}: {n} < 100");
+    }
+    let partnership_ids: HashSet<&str> = partnerships.iter().map(|p| p.id.as_str()).collect();
+    for l in &lessons {
+        let c = l
+            .challenge
+            .as_deref()
+            .unwrap_or_else(|| panic!("{}: no challenge", l.id));
+        assert!(Axis::Challenge.class_index(c).is_some());
+        for ex in &l.examples {
+            assert!(
+                partnership_ids.contains(ex.as_str()),
+                "{}: example {ex} is not in the corpus",
+                l.id
+            );
+        }
+    }
+    for class in Axis::Challenge.classes() {
+        assert!(
+            lessons
+                .iter()
+                .any(|l| l.challenge.as_deref() == Some(class)),
+            "no {class} lesson"
+        );
+    }
+
+    // Both labelling passes cover every record.
+    let a = corpus::load_pass(&root().join("corpus/labels_a.jsonl")).unwrap();
+    let b = corpus::load_pass(&root().join("corpus/labels_b.jsonl")).unwrap();
+    let a_ids: HashSet<&str> = a.iter().map(|l| l.id.as_str()).collect();
+    let b_ids: HashSet<&str> = b.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(a_ids, partnership_ids);
+    assert_eq!(b_ids, partnership_ids);
+
+    let Some(paper) = shared("mission/msp-paper.txt") else {
+        eprintln!("skipped the copy check: ../shared/mission/msp-paper.txt is absent");
+        return;
+    };
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_lowercase())
+            .collect()
+    };
+    let paper_words = words(&std::fs::read_to_string(paper).unwrap());
+    let shingles: HashSet<&[String]> = paper_words.windows(12).collect();
+    let texts = partnerships
+        .iter()
+        .map(|p| (&p.id, &p.description))
+        .chain(lessons.iter().map(|l| (&l.id, &l.text)));
+    for (id, text) in texts {
+        let w = words(text);
+        if let Some(run) = w.windows(12).find(|s| shingles.contains(s)) {
+            panic!(
+                "{id} shares a 12-word run with the mandate paper: {}",
+                run.join(" ")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_dataset_card_matches_the_generated_tables() {
+    let partnerships =
+        corpus::load_partnerships(&root().join("corpus/partnerships.jsonl")).unwrap();
+    let lessons = corpus::load_lessons(&root().join("corpus/lessons.jsonl")).unwrap();
+    let a = corpus::load_pass(&root().join("corpus/labels_a.jsonl")).unwrap();
+    let b = corpus::load_pass(&root().join("corpus/labels_b.jsonl")).unwrap();
+    let tables = corpus::report(&partnerships, &lessons, Some((&a, &b))).to_markdown();
+    let card = std::fs::read_to_string(root().join("corpus/README.md")).unwrap();
+    assert!(
+        card.contains(&tables),
+        "corpus/README.md is stale: run `partnerkb stats --corpus corpus --update-card corpus/README.md`"
+    );
+}

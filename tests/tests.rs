@@ -1,0 +1,12 @@
+//! Integration tests: one binary, modules per area, each test driving the
+//! real `partnerkb` command or the library the way users do.
+
+#[path = "suite/util.rs"]
+mod util;
+
+#[path = "suite/classifier.rs"]
+mod classifier;
+#[path = "suite/corpus.rs"]
+mod corpus;
+#[path = "suite/ingest_search.rs"]
+mod ingest_search;

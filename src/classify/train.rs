@@ -50,7 +50,7 @@ impl Default for TrainConfig {
                 min_df: 2,
                 max_features: 20_000,
             },
-            logistic_alphas: vec![0.1, 0.3, 1.0],
+            logistic_alphas: vec![0.01, 0.03, 0.1],
             svm_cs: vec![0.3, 1.0, 3.0],
             max_iterations: 200,
             date: String::new(),

@@ -181,7 +181,10 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
     let progress = Progress::new("records", args.quiet);
     let mut rejected_lines = Vec::new();
     let mut sink = |outcome: Outcome| -> crate::Result<()> {
-        let io = |e: std::io::Error| crate::Error::Output(e.to_string());
+        let io = |source: std::io::Error| crate::Error::Io {
+            path: "output".into(),
+            source,
+        };
         match outcome {
             Outcome::Classified {
                 line,

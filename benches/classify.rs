@@ -11,19 +11,11 @@ use partnerkb::record::{Partnership, Record};
 use std::hint::black_box;
 
 fn record() -> Record {
-    Record::Partnership(Partnership {
-        id: "bench".into(),
-        name: "Global Alliance for Clean Water".into(),
-        description: "The alliance pools donor money in a common fund and jointly runs water and sanitation programmes in twelve countries, training local operators and building infrastructure. It also raises awareness among ministers and publishes an annual report.".into(),
-        partners: vec![],
-        lead: None,
-        themes: vec![],
-        scope: None,
-        start_year: None,
-        url: None,
-        labels: None,
-        confidence: None,
-    })
+    Record::Partnership(Partnership::from_text(
+        "bench",
+        "Global Alliance for Clean Water",
+        "The alliance pools donor money in a common fund and jointly runs water and sanitation programmes in twelve countries, training local operators and building infrastructure. It also raises awareness among ministers and publishes an annual report.",
+    ))
 }
 
 fn classify(c: &mut Criterion) {

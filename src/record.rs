@@ -222,6 +222,24 @@ fn check_nonblank(field: &str, value: &str, problems: &mut Vec<(String, String)>
 }
 
 impl Partnership {
+    /// A partnership known only by its text (a pasted description, a
+    /// benchmark record): every optional field empty.
+    pub fn from_text(id: &str, name: &str, description: &str) -> Partnership {
+        Partnership {
+            id: id.to_string(),
+            name: name.to_string(),
+            description: description.to_string(),
+            partners: Vec::new(),
+            lead: None,
+            themes: Vec::new(),
+            scope: None,
+            start_year: None,
+            url: None,
+            labels: None,
+            confidence: None,
+        }
+    }
+
     /// Validate every field against the typology.
     pub fn validate(&self) -> Vec<(String, String)> {
         let mut problems = Vec::new();
@@ -294,6 +312,19 @@ impl Partnership {
 }
 
 impl Lesson {
+    /// A lesson known only by its text, challenge to be predicted.
+    pub fn from_text(id: &str, title: &str, text: &str) -> Lesson {
+        Lesson {
+            id: id.to_string(),
+            title: title.to_string(),
+            text: text.to_string(),
+            challenge: None,
+            applies_to: AppliesTo::default(),
+            source: None,
+            examples: Vec::new(),
+        }
+    }
+
     /// Validate every field against the typology.
     pub fn validate(&self) -> Vec<(String, String)> {
         let mut problems = Vec::new();

@@ -289,6 +289,31 @@ fn linear_scores(model: &Linear, x: &SparseVec, n_classes: usize) -> Vec<f32> {
     s
 }
 
+/// Learn a vocabulary from `train` alone and fit `learner` over it: the
+/// unit of work of every cross-validation fold and leave-one-out round, so
+/// that no held-out text leaks into the features.
+fn fit_on(
+    train: &[&Example],
+    axis: Axis,
+    learner: Learner,
+    config: &TrainConfig,
+) -> Result<(Vocabulary, Linear)> {
+    let terms: Vec<Vec<Term>> = train.iter().map(|e| e.terms.clone()).collect();
+    let vocab = Vocabulary::fit(&terms, config.vocabulary);
+    let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.terms)).collect();
+    let y: Vec<usize> = train.iter().map(|e| e.labels[&axis]).collect();
+    let n_classes = axis.classes().len();
+    let model = fit(
+        learner,
+        &rows,
+        &y,
+        vocab.len(),
+        n_classes,
+        config.max_iterations,
+    )?;
+    Ok((vocab, model))
+}
+
 /// Out-of-fold scores of one fold: (example index, class scores).
 type FoldScores = Vec<(usize, Vec<f32>)>;
 
@@ -311,18 +336,7 @@ fn out_of_fold(
                 .filter(|(_, f)| **f != fold)
                 .map(|(e, _)| *e)
                 .collect();
-            let terms: Vec<Vec<Term>> = train.iter().map(|e| e.terms.clone()).collect();
-            let vocab = Vocabulary::fit(&terms, config.vocabulary);
-            let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.terms)).collect();
-            let y: Vec<usize> = train.iter().map(|e| e.labels[&axis]).collect();
-            let model = fit(
-                learner,
-                &rows,
-                &y,
-                vocab.len(),
-                n_classes,
-                config.max_iterations,
-            )?;
+            let (vocab, model) = fit_on(&train, axis, learner, config)?;
             Ok(examples
                 .iter()
                 .enumerate()
@@ -575,18 +589,7 @@ pub fn leave_one_out(
                 .filter(|(i, e)| *i != held && e.labels.contains_key(&axis))
                 .map(|(_, e)| e)
                 .collect();
-            let terms: Vec<Vec<Term>> = train.iter().map(|e| e.terms.clone()).collect();
-            let vocab = Vocabulary::fit(&terms, config.vocabulary);
-            let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.terms)).collect();
-            let y: Vec<usize> = train.iter().map(|e| e.labels[&axis]).collect();
-            let model = fit(
-                learner,
-                &rows,
-                &y,
-                vocab.len(),
-                n_classes,
-                config.max_iterations,
-            )?;
+            let (vocab, model) = fit_on(&train, axis, learner, config)?;
             let s = linear_scores(&model, &vocab.transform(&examples[held].terms), n_classes);
             Ok((
                 examples[held].id.clone(),

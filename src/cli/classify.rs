@@ -87,28 +87,8 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
     let model = g.model()?;
     if let Some(text) = &args.text {
         let record = match args.kind {
-            Kind::Partnership => Record::Partnership(Partnership {
-                id: "text".into(),
-                name: String::new(),
-                description: text.clone(),
-                partners: Vec::new(),
-                lead: None,
-                themes: Vec::new(),
-                scope: None,
-                start_year: None,
-                url: None,
-                labels: None,
-                confidence: None,
-            }),
-            Kind::Lesson => Record::Lesson(Lesson {
-                id: "text".into(),
-                title: String::new(),
-                text: text.clone(),
-                challenge: None,
-                applies_to: Default::default(),
-                source: None,
-                examples: Vec::new(),
-            }),
+            Kind::Partnership => Record::Partnership(Partnership::from_text("text", "", text)),
+            Kind::Lesson => Record::Lesson(Lesson::from_text("text", "", text)),
         };
         let predictions = model.classify(
             &mut Analyzer::default(),

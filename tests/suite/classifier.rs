@@ -79,22 +79,12 @@ fn damaged_or_foreign_model_files_are_clear_errors() {
 }
 
 fn partnership(id: &str, description: &str) -> Record {
-    Record::Partnership(Partnership {
-        id: id.into(),
-        name: "Test".into(),
-        description: description.into(),
-        partners: vec![Partner {
-            name: "Acme".into(),
-            sector: "business".into(),
-        }],
-        lead: None,
-        themes: vec![],
-        scope: None,
-        start_year: None,
-        url: None,
-        labels: None,
-        confidence: None,
-    })
+    let mut p = Partnership::from_text(id, "Test", description);
+    p.partners = vec![Partner {
+        name: "Acme".into(),
+        sector: "business".into(),
+    }];
+    Record::Partnership(p)
 }
 
 #[test]

@@ -12,8 +12,8 @@ fn ingest(home: &std::path::Path, index: &std::path::Path, files: &[&str]) -> (i
     (code, err)
 }
 
-#[test]
-fn ingesting_the_same_file_twice_keeps_one_document_per_id() {
+/// A fresh index holding the bundled corpus (partnerships and lessons).
+fn indexed_corpus() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let index = tmp.path().join("idx");
     let (code, err) = ingest(
@@ -22,6 +22,12 @@ fn ingesting_the_same_file_twice_keeps_one_document_per_id() {
         &["corpus/partnerships.jsonl", "corpus/lessons.jsonl"],
     );
     assert_eq!(code, 0, "{err}");
+    (tmp, index)
+}
+
+#[test]
+fn ingesting_the_same_file_twice_keeps_one_document_per_id() {
+    let (tmp, index) = indexed_corpus();
     let first = total(tmp.path(), &index);
     let lines = std::fs::read_to_string("corpus/partnerships.jsonl")
         .unwrap()
@@ -39,14 +45,7 @@ fn ingesting_the_same_file_twice_keeps_one_document_per_id() {
 
 #[test]
 fn every_filter_narrows_and_facet_counts_match_the_matching_set() {
-    let tmp = tempfile::tempdir().unwrap();
-    let index = tmp.path().join("idx");
-    let (code, err) = ingest(
-        tmp.path(),
-        &index,
-        &["corpus/partnerships.jsonl", "corpus/lessons.jsonl"],
-    );
-    assert_eq!(code, 0, "{err}");
+    let (tmp, index) = indexed_corpus();
     let all = search_json(tmp.path(), &index, &["", "--limit", "1000"]);
     let n_all = all["total"].as_u64().unwrap();
     let cases: &[(&[&str], &str, &str)] = &[
@@ -253,13 +252,7 @@ fn first_run_builds_the_default_index_from_the_bundle_once() {
 
 #[test]
 fn lessons_for_a_partnership_type_rank_first() {
-    let tmp = tempfile::tempdir().unwrap();
-    let index = tmp.path().join("idx");
-    ingest(
-        tmp.path(),
-        &index,
-        &["corpus/partnerships.jsonl", "corpus/lessons.jsonl"],
-    );
+    let (tmp, index) = indexed_corpus();
     let r = search_json(
         tmp.path(),
         &index,

@@ -186,7 +186,7 @@ impl CsvRecords {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
-            .from_reader(reader);
+            .from_reader(Box::new(CrlfToLf::new(reader)) as Box<dyn Read + Send>);
         let header_error = |reason: String| {
             Error::Record(RecordError {
                 file: name.clone(),
@@ -408,6 +408,72 @@ impl CsvRecords {
     }
 }
 
+/// Turns CRLF line ends into LF before the CSV parser sees them: the csv
+/// crate counts one line too few after a CRLF header, which would make every
+/// error message point at the wrong line of a Windows-exported registry.
+struct CrlfToLf<R> {
+    inner: R,
+    /// A `\r` read at the end of the previous chunk, not yet known to be
+    /// followed by `\n`.
+    pending_cr: bool,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // Leave room to emit a held-back `\r`.
+        let limit = buf.len() - usize::from(self.pending_cr);
+        let start = usize::from(self.pending_cr);
+        let n = self.inner.read(&mut buf[start..start + limit])?;
+        if self.pending_cr {
+            buf[0] = b'\r';
+            self.pending_cr = false;
+        }
+        let end = start + n;
+        if n == 0 {
+            return Ok(start);
+        }
+        let mut out = 0;
+        let mut i = 0;
+        while i < end {
+            let b = buf[i];
+            if b == b'\r' {
+                if i + 1 < end {
+                    if buf[i + 1] == b'\n' {
+                        i += 1;
+                        continue;
+                    }
+                } else {
+                    // Decide with the next chunk.
+                    self.pending_cr = true;
+                    i += 1;
+                    continue;
+                }
+            }
+            buf[out] = b;
+            out += 1;
+            i += 1;
+        }
+        if out == 0 && self.pending_cr {
+            // Only a lone pending `\r` so far: read more rather than
+            // returning 0, which would mean end of file.
+            return self.read(buf);
+        }
+        Ok(out)
+    }
+}
+
 /// `Name (sector)`; a partner without a recognised sector gets `other`
 /// rather than being dropped.
 fn parse_partner(text: &str) -> Partner {
@@ -494,6 +560,33 @@ impl Iterator for CsvRecords {
                     }));
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_becomes_lf_across_chunk_boundaries() {
+        let input: &[u8] = b"a,b\r\nc,\"d\re\"\r\n\r";
+        // A reader that returns one byte at a time.
+        struct Slow<'a>(&'a [u8]);
+        impl Read for Slow<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() || buf.is_empty() {
+                    return Ok(0);
+                }
+                buf[0] = self.0[0];
+                self.0 = &self.0[1..];
+                Ok(1)
+            }
+        }
+        for boxed in [Box::new(input) as Box<dyn Read>, Box::new(Slow(input))] {
+            let mut out = Vec::new();
+            CrlfToLf::new(boxed).read_to_end(&mut out).unwrap();
+            assert_eq!(out, b"a,b\nc,\"d\re\"\n\r");
         }
     }
 }

@@ -341,3 +341,20 @@ fn the_mandate_paper_yields_its_stakeholder_analysis_passage() {
         top["title"]
     );
 }
+
+#[test]
+fn crlf_csv_errors_name_the_right_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("idx");
+    let file = tmp.path().join("registry.csv");
+    std::fs::write(
+        &file,
+        "Title,Objectives,Start Date\r\nA,\"Coordinates members,\r\nacross two lines\",2002\r\nB,Runs a pooled fund,soon\r\nC,Sets a standard,2004\r\n",
+    )
+    .unwrap();
+    let (code, err) = ingest(tmp.path(), &index, &[file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let expected = format!("{}:4: start_year: `soon` is not a year", file.display());
+    assert!(err.contains(&expected), "expected `{expected}` in:\n{err}");
+    assert_eq!(total(tmp.path(), &index), 2);
+}

@@ -420,8 +420,11 @@ impl Head {
             .filter(|(_, c)| *c > 0.0)
             .collect();
         contributions.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut evidence = Vec::new();
-        for (i, weight) in contributions.iter().take(n_evidence) {
+        let mut evidence: Vec<Evidence> = Vec::new();
+        for (i, weight) in &contributions {
+            if evidence.len() == n_evidence {
+                break;
+            }
             let feature = &vocab.terms[*i as usize];
             let occurrence = terms.iter().find(|t| &t.feature == feature);
             let (term, source) = match occurrence.and_then(|t| t.span) {
@@ -434,6 +437,15 @@ impl Head {
                     "partners",
                 ),
             };
+            // A word can back a decision as a unigram and as a cue; show
+            // it once, with the combined push.
+            if let Some(seen) = evidence
+                .iter_mut()
+                .find(|e| e.term.eq_ignore_ascii_case(&term))
+            {
+                seen.weight += *weight;
+                continue;
+            }
             evidence.push(Evidence {
                 term,
                 feature: feature.clone(),
@@ -441,6 +453,7 @@ impl Head {
                 source,
             });
         }
+        evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight));
         let sentence = (n_evidence > 0)
             .then(|| best_sentence(text, terms, vocab, &contributions))
             .flatten();

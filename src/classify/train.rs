@@ -35,6 +35,8 @@ pub struct TrainConfig {
     pub logistic_alphas: Vec<f64>,
     /// C values tried for the linear SVM (one-vs-rest).
     pub svm_cs: Vec<f64>,
+    /// C values tried for the NB-scaled linear SVM.
+    pub nbsvm_cs: Vec<f64>,
     /// L-BFGS iterations for logistic regression.
     pub max_iterations: u64,
     /// Training date written into the model (YYYY-MM-DD).
@@ -52,6 +54,7 @@ impl Default for TrainConfig {
             },
             logistic_alphas: vec![0.01, 0.03, 0.1],
             svm_cs: vec![0.3, 1.0, 3.0],
+            nbsvm_cs: vec![1.0],
             max_iterations: 200,
             date: String::new(),
         }
@@ -67,7 +70,7 @@ impl TrainConfig {
         if self.vocabulary.max_features == 0 {
             return Err(Error::Train("the vocabulary cap must be positive".into()));
         }
-        if self.logistic_alphas.is_empty() && self.svm_cs.is_empty() {
+        if self.logistic_alphas.is_empty() && self.svm_cs.is_empty() && self.nbsvm_cs.is_empty() {
             return Err(Error::Train("no model configuration to try".into()));
         }
         if self
@@ -186,6 +189,9 @@ pub enum Learner {
     Logistic(f64),
     /// Linear SVM one-vs-rest (linfa-svm), C.
     LinearSvm(f64),
+    /// Linear SVM one-vs-rest on naive-Bayes-scaled features (Wang and
+    /// Manning 2012, "NBSVM"), C.
+    NbSvm(f64),
 }
 
 impl Learner {
@@ -193,14 +199,36 @@ impl Learner {
         match self {
             Learner::Logistic(_) => "logistic",
             Learner::LinearSvm(_) => "linear_svm",
+            Learner::NbSvm(_) => "nb_svm",
         }
     }
 
     fn regularization(self) -> f64 {
         match self {
-            Learner::Logistic(a) | Learner::LinearSvm(a) => a,
+            Learner::Logistic(a) | Learner::LinearSvm(a) | Learner::NbSvm(a) => a,
         }
     }
+}
+
+/// Naive-Bayes log-count ratio of each feature for `class` against the
+/// rest, over binarised features with add-one smoothing.
+fn nb_ratios(x: &Array2<f64>, y: &[usize], class: usize) -> Array1<f64> {
+    let n_features = x.ncols();
+    let mut p = Array1::<f64>::from_elem(n_features, 1.0);
+    let mut q = Array1::<f64>::from_elem(n_features, 1.0);
+    for (row, label) in x.outer_iter().zip(y) {
+        let target = if *label == class { &mut p } else { &mut q };
+        for (t, v) in target.iter_mut().zip(row) {
+            if *v > 0.0 {
+                *t += 1.0;
+            }
+        }
+    }
+    let (ps, qs) = (p.sum(), q.sum());
+    p.iter()
+        .zip(q.iter())
+        .map(|(a, b)| ((a / ps) / (b / qs)).ln())
+        .collect()
 }
 
 fn densify(rows: &[SparseVec], n_features: usize) -> Array2<f64> {
@@ -248,7 +276,7 @@ fn fit(
                 intercept[*class] = fitted.intercept()[col] as f32;
             }
         }
-        Learner::LinearSvm(c) => {
+        Learner::LinearSvm(c) | Learner::NbSvm(c) => {
             let unit = |f: usize| {
                 let mut e = Array1::<f64>::zeros(n_features);
                 e[f] = 1.0;
@@ -258,8 +286,18 @@ fn fit(
                 if !y.contains(&class) {
                     continue;
                 }
+                // NBSVM trains on x ⊙ r; since w·(x ⊙ r) = (w ⊙ r)·x the
+                // fitted model is stored as plain weights w ⊙ r.
+                let scale = match learner {
+                    Learner::NbSvm(_) => Some(nb_ratios(&x, y, class)),
+                    _ => None,
+                };
+                let features = match &scale {
+                    Some(r) => &x * r,
+                    None => x.clone(),
+                };
                 let targets: Array1<bool> = y.iter().map(|l| *l == class).collect();
-                let data = Dataset::new(x.clone(), targets);
+                let data = Dataset::new(features, targets);
                 let svm = Svm::<f64, bool>::params()
                     .linear_kernel()
                     .pos_neg_weights(c, c)
@@ -269,7 +307,8 @@ fn fit(
                 // but for a linear kernel w_j is the response to unit
                 // vector j.
                 for f in 0..n_features {
-                    weights[f * n_classes + class] = svm.weighted_sum(&unit(f)) as f32;
+                    let r = scale.as_ref().map_or(1.0, |r| r[f]);
+                    weights[f * n_classes + class] = (svm.weighted_sum(&unit(f)) * r) as f32;
                 }
                 intercept[class] = -svm.rho as f32;
             }
@@ -430,6 +469,7 @@ pub fn select(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<
         .iter()
         .map(|a| Learner::Logistic(*a))
         .chain(config.svm_cs.iter().map(|c| Learner::LinearSvm(*c)))
+        .chain(config.nbsvm_cs.iter().map(|c| Learner::NbSvm(*c)))
         .collect();
     let mut candidates = Vec::new();
     let mut best: Option<(usize, Vec<Vec<f32>>, f64)> = None;
@@ -604,6 +644,7 @@ impl Learner {
     pub fn of(head: &Head) -> Learner {
         match head.algorithm.as_str() {
             "linear_svm" => Learner::LinearSvm(head.regularization),
+            "nb_svm" => Learner::NbSvm(head.regularization),
             _ => Learner::Logistic(head.regularization),
         }
     }

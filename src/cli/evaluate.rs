@@ -149,9 +149,10 @@ pub fn run(_g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
             chosen: match s.chosen {
                 Learner::Logistic(_) => "logistic".into(),
                 Learner::LinearSvm(_) => "linear_svm".into(),
+                Learner::NbSvm(_) => "nb_svm".into(),
             },
             regularization: match s.chosen {
-                Learner::Logistic(a) | Learner::LinearSvm(a) => a,
+                Learner::Logistic(a) | Learner::LinearSvm(a) | Learner::NbSvm(a) => a,
             },
             temperature: s.temperature,
             metrics: s.metrics.clone(),

@@ -649,3 +649,61 @@ impl Learner {
         }
     }
 }
+
+/// Nested cross-validation: in each outer fold, the configuration and
+/// temperature are chosen by an inner cross-validation on the outer
+/// training part only, then scored on the held-out part. Unlike the
+/// metrics of [`select`], these are not flattered by choosing among
+/// configurations on the evaluation folds themselves.
+pub fn nested(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<NestedReport> {
+    let labelled: Vec<&Example> = examples
+        .iter()
+        .filter(|e| e.labels.contains_key(&axis))
+        .collect();
+    let truth: Vec<usize> = labelled.iter().map(|e| e.labels[&axis]).collect();
+    let k = config.folds;
+    let folds = stratified_folds(&truth, k, config.seed);
+    let n_classes = axis.classes().len();
+    let mut probabilities = vec![Vec::new(); labelled.len()];
+    let mut chosen = Vec::with_capacity(k);
+    for fold in 0..k {
+        let train: Vec<&Example> = labelled
+            .iter()
+            .zip(&folds)
+            .filter(|(_, f)| **f != fold)
+            .map(|(e, _)| *e)
+            .collect();
+        let owned: Vec<Example> = train.iter().map(|e| (*e).clone()).collect();
+        let inner = select(&owned, axis, config)?;
+        let (vocab, model) = fit_on(&train, axis, inner.chosen, config)?;
+        for (i, e) in labelled
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| folds[*i] == fold)
+        {
+            let s = linear_scores(&model, &vocab.transform(&e.terms), n_classes);
+            probabilities[i] = super::model::softmax(&s, inner.temperature);
+        }
+        chosen.push(Candidate {
+            algorithm: inner.chosen.name().into(),
+            regularization: inner.chosen.regularization(),
+            macro_f1: inner.metrics.macro_f1,
+            accuracy: inner.metrics.accuracy,
+        });
+    }
+    let classes: Vec<&str> = axis.classes().to_vec();
+    Ok(NestedReport {
+        metrics: metrics::compute(&classes, &truth, &probabilities),
+        chosen_per_fold: chosen,
+    })
+}
+
+/// Outcome of [`nested`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NestedReport {
+    /// Metrics over the outer folds.
+    pub metrics: Metrics,
+    /// The configuration the inner cross-validation chose in each outer
+    /// fold, with its inner score.
+    pub chosen_per_fold: Vec<Candidate>,
+}

@@ -89,6 +89,10 @@ pub struct EvaluateArgs {
     /// Also classify the paper's Annex I partnerships leave-one-out
     #[arg(long)]
     pub annex: bool,
+    /// Also run nested cross-validation (configuration chosen inside each
+    /// training split: unbiased, about K times slower)
+    #[arg(long)]
+    pub nested: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -99,6 +103,8 @@ struct AxisReport {
     temperature: f32,
     metrics: Metrics,
     comparison: Vec<crate::classify::model::Candidate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nested: Option<train::NestedReport>,
 }
 
 #[derive(serde::Serialize)]
@@ -142,9 +148,27 @@ pub fn run(_g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
         }
         examples_by_kind.push((kind, examples));
     }
+    let mut nested = Vec::new();
+    for s in &selections {
+        nested.push(if args.nested {
+            let examples = &examples_by_kind
+                .iter()
+                .find(|(k, _)| match s.axis.labels() {
+                    crate::typology::Labels::Partnerships => *k == Kind::Partnership,
+                    crate::typology::Labels::Lessons => *k == Kind::Lesson,
+                })
+                .context("no examples for axis")?
+                .1;
+            Some(train::nested(examples, s.axis, &config)?)
+        } else {
+            None
+        });
+    }
     let reports: Vec<AxisReport> = selections
         .iter()
-        .map(|s| AxisReport {
+        .zip(nested)
+        .map(|(s, nested)| AxisReport {
+            nested,
             axis: s.axis.name().into(),
             chosen: match s.chosen {
                 Learner::Logistic(_) => "logistic".into(),
@@ -311,6 +335,21 @@ fn human(reports: &[AxisReport]) -> String {
                     .map(|v| format!("{v:>8}"))
                     .collect::<Vec<_>>()
                     .join(" ")
+            );
+        }
+        if let Some(n) = &r.nested {
+            let _ = writeln!(
+                s,
+                "nested CV: macro-F1 {:.3}  accuracy {:.3}  Brier {:.3}  ECE {:.3}  (chosen per fold: {})",
+                n.metrics.macro_f1,
+                n.metrics.accuracy,
+                n.metrics.brier,
+                n.metrics.ece,
+                n.chosen_per_fold
+                    .iter()
+                    .map(|c| format!("{} {}", c.algorithm, c.regularization))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         let _ = writeln!(s, "compared:");

@@ -35,11 +35,13 @@ pub mod classify;
 pub mod cli;
 pub mod corpus;
 pub mod error;
+pub mod generate;
 pub mod index;
 pub mod ingest;
 pub mod label;
 pub mod read;
 pub mod record;
+pub mod rng;
 pub mod typology;
 
 pub use error::{Error, RecordError, Result};

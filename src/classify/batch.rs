@@ -41,6 +41,8 @@ pub enum Outcome {
         line: u64,
         /// The record.
         record: Box<Record>,
+        /// The input row as read.
+        raw: Option<crate::read::Raw>,
         /// Per axis.
         predictions: BTreeMap<Axis, AxisPrediction>,
     },
@@ -87,6 +89,7 @@ pub fn classify_stream(
                     Ok(predictions) => Outcome::Classified {
                         line: located.line,
                         record: Box::new(located.record),
+                        raw: located.raw,
                         predictions,
                     },
                     Err(e) => Outcome::Rejected(RecordError {

@@ -14,6 +14,7 @@ use super::model::{
 use crate::analyze::{self, Analyzer};
 use crate::error::{Error, Result};
 use crate::record::{Kind, Record};
+use crate::rng::SplitMix;
 use crate::typology::Axis;
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
@@ -146,20 +147,6 @@ pub fn examples(records: &[Record]) -> Vec<Example> {
         .collect()
 }
 
-/// splitmix64: a tiny, well-known PRNG, enough for shuffling folds
-/// reproducibly without a dependency.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// Stratified fold assignment: each class's examples are shuffled with
 /// the seed and dealt round-robin, so every fold has each class in
 /// proportion.
@@ -171,7 +158,7 @@ pub fn stratified_folds(labels: &[usize], folds: usize, seed: u64) -> Vec<usize>
     for c in 0..classes {
         let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
         for i in (1..members.len()).rev() {
-            let j = (rng.next() % (i as u64 + 1)) as usize;
+            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
             members.swap(i, j);
         }
         for m in members {

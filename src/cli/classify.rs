@@ -5,7 +5,7 @@ use super::Globals;
 use crate::analyze::Analyzer;
 use crate::classify::batch::{classify_stream, BatchOptions, Outcome};
 use crate::classify::AxisPrediction;
-use crate::read::{self, ColumnMap};
+use crate::read::{self, ColumnMap, Raw};
 use crate::record::{Kind, Lesson, Partnership, Record};
 use crate::typology::Axis;
 use anyhow::{Context, Result};
@@ -57,6 +57,13 @@ pub struct ClassifyArgs {
     /// JSON output for TEXT
     #[arg(long)]
     pub json: bool,
+    /// Write rejected rows (line, field, reason) here [default: beside
+    /// --output as OUTPUT.rejects.csv]
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Stop at the first rejected record (exit status 2)
+    #[arg(long)]
+    pub strict: bool,
     /// No progress output
     #[arg(long, short)]
     pub quiet: bool,
@@ -127,8 +134,116 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
         });
     }
     let input = args.input.as_ref().context("--input or TEXT is required")?;
+    classify_file(&model, input, &args)
+}
+
+/// Where batch results go: CSV keeps the input's columns and appends the
+/// label columns; JSONL keeps the input object and adds the axis objects.
+enum Sink {
+    Csv {
+        writer: Box<csv::Writer<Box<dyn Write>>>,
+        input_columns: usize,
+    },
+    Jsonl(Box<dyn Write>),
+}
+
+impl Sink {
+    fn classified(
+        &mut self,
+        line: u64,
+        record: &Record,
+        raw: Option<Raw>,
+        predictions: &BTreeMap<Axis, AxisPrediction>,
+        axes: &[Axis],
+    ) -> Result<()> {
+        match self {
+            Sink::Csv {
+                writer,
+                input_columns,
+            } => {
+                let mut row = match raw {
+                    Some(Raw::Csv(fields)) => fields,
+                    _ => vec![String::new(); *input_columns],
+                };
+                row.resize(*input_columns, String::new());
+                for a in axes {
+                    match predictions.get(a) {
+                        Some(p) => {
+                            row.push(p.label.clone());
+                            row.push(format!("{:.4}", p.probability));
+                            row.push(
+                                p.evidence
+                                    .iter()
+                                    .map(|e| e.term.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join("; "),
+                            );
+                        }
+                        None => row.extend([String::new(), String::new(), String::new()]),
+                    }
+                }
+                row.push(String::new());
+                writer.write_record(&row)?;
+            }
+            Sink::Jsonl(w) => {
+                let mut v = match raw {
+                    Some(Raw::Json(object)) => serde_json::Value::Object(object),
+                    _ => serde_json::json!({}),
+                };
+                v["id"] = serde_json::json!(record.id());
+                v["line"] = serde_json::json!(line);
+                for (axis, p) in predictions {
+                    v[axis.name()] = axis_json(p);
+                }
+                writeln!(w, "{v}")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn rejected(&mut self, e: &crate::RecordError, axes: &[Axis]) -> Result<()> {
+        match self {
+            Sink::Csv {
+                writer,
+                input_columns,
+            } => {
+                let mut row = vec![String::new(); *input_columns + axes.len() * 3];
+                row.push(format!("line {}: {}: {}", e.line, e.field, e.reason));
+                writer.write_record(&row)?;
+            }
+            Sink::Jsonl(w) => {
+                writeln!(
+                    w,
+                    "{}",
+                    serde_json::json!({"line": e.line, "error": e.to_string()})
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            Sink::Csv { mut writer, .. } => writer.flush()?,
+            Sink::Jsonl(mut w) => w.flush()?,
+        }
+        Ok(())
+    }
+}
+
+fn classify_file(
+    model: &crate::classify::Model,
+    input: &std::path::Path,
+    args: &ClassifyArgs,
+) -> Result<ExitCode> {
     let columns = ColumnMap::parse(&args.fields)?;
-    let items = read::read_path(input, None, &columns)?;
+    let opened = read::open_path(input, None, &columns)?;
+    if !opened.unmapped.is_empty() && !args.quiet {
+        eprintln!(
+            "partnerkb: columns carried through without being read: {}",
+            opened.unmapped.join(", ")
+        );
+    }
     let format = args.format.unwrap_or_else(|| match &args.output {
         Some(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
             OutputFormat::Csv
@@ -141,94 +256,104 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let axes: Vec<Axis> = Axis::ALL.to_vec();
-    let (mut csv_out, mut jsonl_out) = match format {
+    let axes: Vec<Axis> = match opened.kind {
+        Some(kind) => model.axes_for(kind),
+        None => Axis::ALL.to_vec(),
+    };
+    let mut sink = match format {
         OutputFormat::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            let mut header = vec!["line".to_string(), "id".to_string()];
+            let input_headers = opened
+                .headers
+                .clone()
+                .unwrap_or_else(|| vec!["id".to_string()]);
+            let mut header = input_headers.clone();
             for a in &axes {
                 header.push(a.name().into());
                 header.push(format!("{}_probability", a.name()));
                 header.push(format!("{}_evidence", a.name()));
             }
             header.push("error".into());
-            w.write_record(&header)?;
-            (Some(w), None)
+            let mut writer = csv::Writer::from_writer(out);
+            writer.write_record(&header)?;
+            Sink::Csv {
+                writer: Box::new(writer),
+                input_columns: input_headers.len(),
+            }
         }
-        OutputFormat::Jsonl => (None, Some(out)),
+        OutputFormat::Jsonl => Sink::Jsonl(out),
     };
+    let rejects_path = args.rejects.clone().or_else(|| {
+        args.output.as_ref().map(|p| {
+            let mut name = p.file_name().unwrap_or_default().to_os_string();
+            name.push(".rejects.csv");
+            p.with_file_name(name)
+        })
+    });
+    let mut rejects: Option<csv::Writer<std::fs::File>> = None;
     let name = input.display().to_string();
     let progress = Progress::new("records", args.quiet);
-    let mut rejected_lines = Vec::new();
-    let mut sink = |outcome: Outcome| -> crate::Result<()> {
-        let io = |source: std::io::Error| crate::Error::Io {
-            path: "output".into(),
-            source,
-        };
-        match outcome {
-            Outcome::Classified {
-                line,
-                record,
-                predictions,
-            } => {
-                if let Some(w) = csv_out.as_mut() {
-                    let mut row = vec![line.to_string(), record.id().to_string()];
-                    for a in &axes {
-                        match predictions.get(a) {
-                            Some(p) => {
-                                row.push(p.label.clone());
-                                row.push(format!("{:.4}", p.probability));
-                                row.push(
-                                    p.evidence
-                                        .iter()
-                                        .map(|e| e.term.as_str())
-                                        .collect::<Vec<_>>()
-                                        .join("; "),
-                                );
-                            }
-                            None => row.extend([String::new(), String::new(), String::new()]),
+    let mut failure: Option<anyhow::Error> = None;
+    let mut on_outcome = |outcome: Outcome| -> crate::Result<()> {
+        let result = (|| -> Result<()> {
+            match outcome {
+                Outcome::Classified {
+                    line,
+                    record,
+                    raw,
+                    predictions,
+                } => {
+                    sink.classified(line, &record, raw, &predictions, &axes)?;
+                }
+                Outcome::Rejected(mut e) => {
+                    if e.file.is_empty() {
+                        e.file = name.clone();
+                    }
+                    eprintln!("{e}");
+                    sink.rejected(&e, &axes)?;
+                    if let Some(path) = &rejects_path {
+                        if rejects.is_none() {
+                            let mut w = csv::Writer::from_path(path)
+                                .with_context(|| format!("creating {}", path.display()))?;
+                            w.write_record(["file", "line", "field", "reason"])?;
+                            rejects = Some(w);
+                        }
+                        if let Some(w) = rejects.as_mut() {
+                            w.write_record([
+                                e.file.as_str(),
+                                &e.line.to_string(),
+                                &e.field,
+                                &e.reason,
+                            ])?;
                         }
                     }
-                    row.push(String::new());
-                    w.write_record(&row)
-                        .map_err(|e| crate::Error::Output(e.to_string()))?;
-                } else if let Some(w) = jsonl_out.as_mut() {
-                    let mut v = record_json(record.id(), &predictions);
-                    v["line"] = serde_json::json!(line);
-                    writeln!(w, "{v}").map_err(io)?;
+                    if args.strict {
+                        anyhow::bail!("--strict: stopped at the first rejected record ({e})");
+                    }
                 }
             }
-            Outcome::Rejected(mut e) => {
-                if e.file.is_empty() {
-                    e.file = name.clone();
-                }
-                eprintln!("{e}");
-                if let Some(w) = csv_out.as_mut() {
-                    let mut row = vec![e.line.to_string(), String::new()];
-                    row.extend(std::iter::repeat_n(String::new(), axes.len() * 3));
-                    row.push(format!("{}: {}", e.field, e.reason));
-                    w.write_record(&row)
-                        .map_err(|e| crate::Error::Output(e.to_string()))?;
-                } else if let Some(w) = jsonl_out.as_mut() {
-                    let v = serde_json::json!({"line": e.line, "error": e.to_string()});
-                    writeln!(w, "{v}").map_err(io)?;
-                }
-                rejected_lines.push(e.line);
-            }
-        }
-        Ok(())
+            Ok(())
+        })();
+        result.map_err(|e| {
+            let message = e.to_string();
+            failure = Some(e);
+            crate::Error::Output(message)
+        })
     };
     let options = BatchOptions {
         min_confidence: args.min_confidence,
         evidence: args.evidence,
         ..BatchOptions::default()
     };
-    let summary = classify_stream(&model, items, &options, &mut sink, &|n| progress.update(n))?;
+    let summary = classify_stream(model, opened.items, &options, &mut on_outcome, &|n| {
+        progress.update(n)
+    });
     progress.finish();
-    if let Some(mut w) = csv_out {
-        w.flush()?;
+    if let Some(e) = failure {
+        return Err(e);
     }
-    if let Some(mut w) = jsonl_out {
+    let summary = summary?;
+    sink.finish()?;
+    if let Some(mut w) = rejects {
         w.flush()?;
     }
     if !args.quiet {
@@ -244,6 +369,11 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
         for (axis, counts) in &summary.distribution {
             let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
             eprintln!("  {axis}: {}", parts.join(", "));
+        }
+        if summary.rejected > 0 {
+            if let Some(path) = &rejects_path {
+                eprintln!("  rejected rows listed in {}", path.display());
+            }
         }
     }
     Ok(if summary.rejected > 0 {

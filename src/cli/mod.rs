@@ -9,6 +9,7 @@
 
 mod classify;
 mod evaluate;
+mod generate;
 mod ingest;
 mod progress;
 mod search;
@@ -61,6 +62,8 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Propose the unlabelled records the model is least sure about
     Suggest(suggest::SuggestArgs),
+    /// Write a synthetic registry for scale benchmarks
+    Generate(generate::GenerateArgs),
 }
 
 /// Entry point used by `main`.
@@ -95,6 +98,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Evaluate(args) => evaluate::run(&ctx, args),
         Command::Classify(args) => classify::run(&ctx, args),
         Command::Suggest(args) => suggest::run(&ctx, args),
+        Command::Generate(args) => generate::run(&ctx, args),
     }
 }
 

@@ -404,7 +404,15 @@ impl CsvRecords {
                 })
             }
         };
-        finish(&self.name, line, record)
+        finish(&self.name, line, record).map(|mut located| {
+            located.raw = Some(super::Raw::Csv(
+                self.record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+            ));
+            located
+        })
     }
 }
 

@@ -223,6 +223,7 @@ pub(crate) fn read_document(name: &str, bytes: &[u8]) -> Vec<Item> {
                     source: Some(format!("{file_name}:{}", p.line)),
                     examples: Vec::new(),
                 }),
+                raw: None,
             })
         })
         .collect()

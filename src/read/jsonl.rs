@@ -97,6 +97,7 @@ pub(crate) fn parse_line(file: &str, line: u64, text: &str, kind: Option<Kind>) 
     let object = value
         .as_object()
         .ok_or_else(|| err("record", "expected a JSON object".into()))?;
+    let raw = object.clone();
     let kind = kind.unwrap_or_else(|| {
         if object.contains_key("text") || object.contains_key("title") {
             Kind::Lesson
@@ -112,7 +113,10 @@ pub(crate) fn parse_line(file: &str, line: u64, text: &str, kind: Option<Kind>) 
             .map(Record::Lesson)
             .map_err(|e| located_serde_error(e, &err)),
     }?;
-    finish(file, line, record)
+    finish(file, line, record).map(|mut located| {
+        located.raw = Some(super::Raw::Json(raw));
+        located
+    })
 }
 
 /// serde reports a missing or unknown field at the parent path with the

@@ -56,6 +56,31 @@ pub struct Located {
     pub line: u64,
     /// The record.
     pub record: Record,
+    /// The input row as read, so batch output can carry every input column
+    /// through untouched (CSV and JSONL; `None` for documents).
+    pub raw: Option<Raw>,
+}
+
+/// An input row as read.
+#[derive(Debug, Clone)]
+pub enum Raw {
+    /// CSV fields, in header order.
+    Csv(Vec<String>),
+    /// The JSON object.
+    Json(serde_json::Map<String, serde_json::Value>),
+}
+
+/// An opened input: its records, and what a user should know about its
+/// columns.
+pub struct Opened {
+    /// The records.
+    pub items: Box<dyn Iterator<Item = Item> + Send>,
+    /// The CSV header row (CSV only).
+    pub headers: Option<Vec<String>>,
+    /// CSV columns that no record field took (carried through untouched).
+    pub unmapped: Vec<String>,
+    /// The record kind, when the whole input is of one kind (CSV).
+    pub kind: Option<Kind>,
 }
 
 /// What a reader yields: a record or the reason one could not be read.
@@ -68,6 +93,11 @@ pub fn read_path(
     kind: Option<Kind>,
     columns: &ColumnMap,
 ) -> Result<Box<dyn Iterator<Item = Item> + Send>> {
+    Ok(open_path(path, kind, columns)?.items)
+}
+
+/// Like [`read_path`], also telling the CSV header and unmapped columns.
+pub fn open_path(path: &Path, kind: Option<Kind>, columns: &ColumnMap) -> Result<Opened> {
     let format = Format::from_path(path)?;
     let io = |source| Error::Io {
         path: path.to_path_buf(),
@@ -79,7 +109,24 @@ pub fn read_path(
     }
     let file = File::open(path).map_err(io)?;
     let name = path.display().to_string();
-    open_reader(name, Box::new(BufReader::new(file)), format, kind, columns).map_err(|e| match e {
+    let reader: Box<dyn Read + Send> = Box::new(BufReader::new(file));
+    let opened = if format == Format::Csv {
+        let csv = CsvRecords::new(name, reader, kind, columns.clone());
+        csv.map(|csv| Opened {
+            headers: Some(csv.headers().to_vec()),
+            unmapped: csv.unmapped().to_vec(),
+            kind: Some(csv.kind()),
+            items: Box::new(csv),
+        })
+    } else {
+        open_reader(name, reader, format, kind, columns).map(|items| Opened {
+            items,
+            headers: None,
+            unmapped: Vec::new(),
+            kind,
+        })
+    };
+    opened.map_err(|e| match e {
         Error::Io { source, .. } => io(source),
         other => other,
     })
@@ -146,7 +193,11 @@ pub(crate) fn finish(file: &str, line: u64, mut record: Record) -> Item {
         Record::Partnership(p) => p.normalize(),
         Record::Lesson(l) => l.normalize(),
     }
-    Ok(Located { line, record })
+    Ok(Located {
+        line,
+        record,
+        raw: None,
+    })
 }
 
 /// Turn a free-text name into an id slug.

@@ -202,3 +202,82 @@ fn annex_i_partnerships_are_typed_as_in_the_codebook_leave_one_out() {
         "only {matched} of 13 Annex I partnerships match: {rows:#?}"
     );
 }
+
+#[test]
+fn batch_csv_keeps_every_input_column_and_lists_rejects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("registry.csv");
+    std::fs::write(
+        &input,
+        "Title,Objectives,Start Date,Budget\r\nA,\"Coordinates members, each acting alone\",2002,10\r\nB,Runs a pooled fund,soon,5\r\nC,Sets a certification standard,2004,\r\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("typed.csv");
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .arg("classify")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("carried through without being read: Budget"),
+        "{err}"
+    );
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        &header[..4],
+        ["Title", "Objectives", "Start Date", "Budget"]
+    );
+    assert!(header.contains(&"mode_probability".to_string()));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3, "one row per input row, in order");
+    assert_eq!(&rows[0][3], "10", "unmapped columns are carried through");
+    assert_eq!(&rows[2][0], "C");
+    assert!(rows[1][header.len() - 1].contains("start_year"));
+    let rejects = std::fs::read_to_string(tmp.path().join("typed.csv.rejects.csv")).unwrap();
+    assert!(rejects.contains(",3,start_year,"), "{rejects}");
+
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .arg("classify")
+        .arg("--strict")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(tmp.path().join("strict.csv")));
+    assert_eq!(code, 2);
+    assert!(err.contains("--strict"), "{err}");
+}
+
+#[test]
+fn generated_registries_are_deterministic_and_readable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gen = |seed: &str, name: &str| {
+        let path = tmp.path().join(name);
+        let (code, _, err) = run(partnerkb(tmp.path())
+            .args(["generate", "--count", "200", "--seed", seed, "--output"])
+            .arg(&path));
+        assert_eq!(code, 0, "{err}");
+        std::fs::read(path).unwrap()
+    };
+    let a = gen("3", "a.csv");
+    assert_eq!(a, gen("3", "b.csv"));
+    assert_ne!(a, gen("4", "c.csv"));
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .arg("classify")
+        .arg("--input")
+        .arg(tmp.path().join("a.csv"))
+        .arg("--output")
+        .arg(tmp.path().join("a.jsonl")));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("200 read, 200 classified, 0 rejected"),
+        "{err}"
+    );
+}

@@ -8,8 +8,8 @@
 use crate::analyze::{Analyzer, Token};
 use crate::record::Record;
 use crate::typology::CUES;
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// A sparse, L2-normalised feature vector: `(feature index, value)`,
@@ -44,16 +44,20 @@ pub fn record_sectors(record: &Record) -> Vec<String> {
     }
 }
 
-fn cue_phrases() -> &'static Vec<(&'static str, Vec<String>)> {
-    static CELL: OnceLock<Vec<(&'static str, Vec<String>)>> = OnceLock::new();
+/// Analyzed cue phrases, keyed by their first token so that matching costs
+/// one lookup per token of the text.
+type CueIndex = HashMap<String, Vec<(&'static str, Vec<String>)>>;
+
+fn cue_phrases() -> &'static CueIndex {
+    static CELL: OnceLock<CueIndex> = OnceLock::new();
     CELL.get_or_init(|| {
         let mut a = Analyzer::default();
-        let mut out = Vec::new();
+        let mut out = CueIndex::default();
         for (name, phrases) in CUES {
             for phrase in *phrases {
                 let toks = a.tokens(phrase);
-                if !toks.is_empty() {
-                    out.push((*name, toks));
+                if let Some(first) = toks.first() {
+                    out.entry(first.clone()).or_default().push((*name, toks));
                 }
             }
         }
@@ -87,9 +91,13 @@ pub fn extract(analyzer: &mut Analyzer, text: &str, sectors: &[String]) -> Vec<T
             span: Some((pair[0].start, pair[1].end)),
         });
     }
-    for (cue, phrase) in cue_phrases() {
-        let n = phrase.len();
-        for w in tokens.windows(n) {
+    let cues = cue_phrases();
+    for (at, token) in tokens.iter().enumerate() {
+        for (cue, phrase) in cues.get(&token.term).into_iter().flatten() {
+            let n = phrase.len();
+            let Some(w) = tokens.get(at..at + n) else {
+                continue;
+            };
             if w.iter().zip(phrase).all(|(t, p)| &t.term == p) {
                 terms.push(Term {
                     feature: format!("cue:{cue}"),
@@ -131,7 +139,7 @@ pub struct VocabularyConfig {
 impl Vocabulary {
     /// Learn from the feature lists of the training documents.
     pub fn fit(docs: &[Vec<Term>], config: VocabularyConfig) -> Vocabulary {
-        let mut df: HashMap<&str, usize> = HashMap::new();
+        let mut df: HashMap<&str, usize> = HashMap::default();
         for doc in docs {
             let mut seen: Vec<&str> = doc.iter().map(|t| t.feature.as_str()).collect();
             seen.sort_unstable();
@@ -157,7 +165,7 @@ impl Vocabulary {
         let mut v = Vocabulary {
             terms,
             idf,
-            index: HashMap::new(),
+            index: HashMap::default(),
         };
         v.build_index();
         v
@@ -190,11 +198,20 @@ impl Vocabulary {
 
     /// Sublinear TF (`1 + ln tf`) × IDF, L2-normalised.
     pub fn transform(&self, terms: &[Term]) -> SparseVec {
-        let mut tf: HashMap<u32, f32> = HashMap::new();
-        for t in terms {
-            if let Some(i) = self.get(&t.feature) {
-                *tf.entry(i).or_default() += 1.0;
-            }
+        self.transform_indexed(&self.lookup(terms))
+    }
+
+    /// Feature index of each term (`None` when out of vocabulary): looked
+    /// up once per record and shared by every axis and the explanation.
+    pub fn lookup(&self, terms: &[Term]) -> Vec<Option<u32>> {
+        terms.iter().map(|t| self.get(&t.feature)).collect()
+    }
+
+    /// [`Vocabulary::transform`] from already looked-up indices.
+    pub fn transform_indexed(&self, indices: &[Option<u32>]) -> SparseVec {
+        let mut tf: HashMap<u32, f32> = HashMap::default();
+        for i in indices.iter().flatten() {
+            *tf.entry(*i).or_default() += 1.0;
         }
         let mut v: SparseVec = tf
             .into_iter()

@@ -327,14 +327,29 @@ impl Model {
         let sectors = features::record_sectors(record);
         let terms = features::extract(analyzer, &text, &sectors);
         let mut out = BTreeMap::new();
+        // Both partnership axes share one featurizer: look the terms up and
+        // build the vector once.
+        let mut encoded: Option<(Kind, Vec<Option<u32>>, SparseVec)> = None;
         for axis in self.axes_for(record.kind()) {
             let (Some(f), Some(head)) = (self.featurizer(axis), self.head(axis)) else {
                 continue;
             };
-            let x = f.vocabulary.transform(&terms);
+            if encoded.as_ref().is_none_or(|(kind, _, _)| *kind != f.kind) {
+                let indices = f.vocabulary.lookup(&terms);
+                let x = f.vocabulary.transform_indexed(&indices);
+                encoded = Some((f.kind, indices, x));
+            }
+            let Some((_, indices, x)) = encoded.as_ref() else {
+                continue;
+            };
+            let encoded = Encoded {
+                terms: &terms,
+                indices,
+                x,
+            };
             out.insert(
                 axis,
-                head.predict(&f.vocabulary, &x, &terms, &text, min_confidence, evidence),
+                head.predict(&f.vocabulary, &encoded, &text, min_confidence, evidence),
             );
         }
         Ok(out)
@@ -397,12 +412,12 @@ impl Head {
     fn predict(
         &self,
         vocab: &Vocabulary,
-        x: &SparseVec,
-        terms: &[features::Term],
+        encoded: &Encoded<'_>,
         text: &str,
         min_confidence: f64,
         n_evidence: usize,
     ) -> AxisPrediction {
+        let Encoded { terms, indices, x } = *encoded;
         let p = self.probabilities(x);
         let best = super::metrics::argmax(&p);
         let k = self.classes.len();
@@ -426,7 +441,10 @@ impl Head {
                 break;
             }
             let feature = &vocab.terms[*i as usize];
-            let occurrence = terms.iter().find(|t| &t.feature == feature);
+            let occurrence = indices
+                .iter()
+                .position(|j| *j == Some(*i))
+                .map(|pos| &terms[pos]);
             let (term, source) = match occurrence.and_then(|t| t.span) {
                 Some((s, e)) => (text[s..e].to_string(), "text"),
                 None => (
@@ -455,7 +473,7 @@ impl Head {
         }
         evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight));
         let sentence = (n_evidence > 0)
-            .then(|| best_sentence(text, terms, vocab, &contributions))
+            .then(|| best_sentence(text, terms, indices, &contributions))
             .flatten();
         let probability = p[best];
         AxisPrediction {
@@ -478,16 +496,25 @@ impl Head {
     }
 }
 
+/// A record's features as one featurizer sees them.
+#[derive(Clone, Copy)]
+struct Encoded<'a> {
+    terms: &'a [features::Term],
+    /// Vocabulary index of each term.
+    indices: &'a [Option<u32>],
+    x: &'a SparseVec,
+}
+
 /// The sentence whose features add up to the largest push.
 fn best_sentence(
     text: &str,
     terms: &[features::Term],
-    vocab: &Vocabulary,
+    indices: &[Option<u32>],
     contributions: &[(u32, f32)],
 ) -> Option<String> {
-    let weight_of: std::collections::HashMap<u32, f32> = contributions.iter().copied().collect();
-    let mut bounds = Vec::new();
-    let mut start = 0;
+    let weight_of: rustc_hash::FxHashMap<u32, f32> = contributions.iter().copied().collect();
+    // Sentence ends (byte offsets), in order.
+    let mut ends = Vec::new();
     for (i, c) in text.char_indices() {
         let end_here = matches!(c, '.' | '!' | '?' | '\n')
             && text[i + c.len_utf8()..]
@@ -495,24 +522,31 @@ fn best_sentence(
                 .next()
                 .is_none_or(|n| n.is_whitespace());
         if end_here {
-            bounds.push((start, i + c.len_utf8()));
-            start = i + c.len_utf8();
+            ends.push(i + c.len_utf8());
         }
     }
-    bounds.push((start, text.len()));
-    let mut best: Option<((usize, usize), f32)> = None;
-    for &(s, e) in &bounds {
-        let score: f32 = terms
-            .iter()
-            .filter(|t| t.span.is_some_and(|(ts, te)| ts >= s && te <= e))
-            .filter_map(|t| vocab.get(&t.feature).and_then(|i| weight_of.get(&i)))
-            .sum();
-        if score > 0.0 && best.is_none_or(|(_, b)| score > b) {
-            best = Some(((s, e), score));
+    ends.push(text.len());
+    let mut scores = vec![0f32; ends.len()];
+    for (t, index) in terms.iter().zip(indices) {
+        let (Some((start, end)), Some(w)) = (t.span, index.and_then(|i| weight_of.get(&i))) else {
+            continue;
+        };
+        let sentence = ends.partition_point(|e| *e <= start);
+        // Features spanning a sentence break (bigrams) belong to neither.
+        if sentence < ends.len() && end <= ends[sentence] {
+            scores[sentence] += w;
         }
     }
-    best.map(|((s, e), _)| text[s..e].trim().to_string())
-        .filter(|s| !s.is_empty())
+    let (best, score) =
+        scores.iter().enumerate().fold(
+            (0, 0f32),
+            |acc, (i, s)| if *s > acc.1 { (i, *s) } else { acc },
+        );
+    if score <= 0.0 {
+        return None;
+    }
+    let start = if best == 0 { 0 } else { ends[best - 1] };
+    Some(text[start..ends[best]].trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// Softmax with temperature.

@@ -1,72 +1,143 @@
-//! Criterion benchmarks of the hot paths: featurising and classifying one
-//! record with the bundled model, and a search over the bundled corpus.
+//! Criterion benchmarks of the hot paths, on records from the synthetic
+//! registry generator (`partnerkb generate`): featurising and predicting one
+//! record, classifying a 10k batch, indexing 10k records, and searching 100k
+//! indexed records with and without a type filter.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use partnerkb::analyze::Analyzer;
-use partnerkb::bundle;
+use partnerkb::classify::batch::{classify_stream, BatchOptions};
+use partnerkb::classify::features;
 use partnerkb::classify::Model;
 use partnerkb::index::{IngestOptions, KnowledgeBase, SearchRequest};
-use partnerkb::ingest::ingest;
-use partnerkb::record::{Partnership, Record};
+use partnerkb::ingest::{ingest, Input, Labeller};
+use partnerkb::read::{self, Format, Located};
+use partnerkb::{Axis, Kind, Record};
 use std::hint::black_box;
 
-fn record() -> Record {
-    Record::Partnership(Partnership::from_text(
-        "bench",
-        "Global Alliance for Clean Water",
-        "The alliance pools donor money in a common fund and jointly runs water and sanitation programmes in twelve countries, training local operators and building infrastructure. It also raises awareness among ministers and publishes an annual report.",
-    ))
+/// `n` generated registry records, parsed.
+fn registry(n: u64) -> Vec<Located> {
+    let mut csv = Vec::new();
+    partnerkb::generate::write_registry(n, 7, &mut csv).unwrap();
+    read::open_reader(
+        "bench.csv".into(),
+        Box::new(std::io::Cursor::new(csv)),
+        Format::Csv,
+        Some(Kind::Partnership),
+        &Default::default(),
+    )
+    .unwrap()
+    .map(|item| item.unwrap())
+    .collect()
 }
 
-fn classify(c: &mut Criterion) {
+fn input(records: Vec<Located>) -> Input {
+    Input {
+        origin: "bench.csv".into(),
+        items: Box::new(records.into_iter().map(Ok)),
+        replace: false,
+    }
+}
+
+fn one_record(c: &mut Criterion) {
     let model = Model::bundled().expect("bundled model");
     let mut analyzer = Analyzer::default();
-    let r = record();
-    c.bench_function("classify one record (2 axes, 5 evidence terms)", |b| {
+    let record: Record = registry(1).remove(0).record;
+    let text = features::record_text(&record);
+    let sectors = features::record_sectors(&record);
+    let vocabulary = &model.featurizer(Axis::Mode).unwrap().vocabulary;
+    c.bench_function("featurize one record", |b| {
+        b.iter(|| {
+            let terms = features::extract(&mut analyzer, black_box(&text), &sectors);
+            vocabulary.transform(&terms)
+        })
+    });
+    let x = vocabulary.transform(&features::extract(&mut analyzer, &text, &sectors));
+    let head = model.head(Axis::Mode).unwrap();
+    c.bench_function("predict one record (one axis, from features)", |b| {
+        b.iter(|| head.probabilities(black_box(&x)))
+    });
+    c.bench_function("classify one record (2 axes, evidence)", |b| {
         b.iter(|| {
             model
-                .classify(&mut analyzer, black_box(&r), 0.0, 5)
+                .classify(&mut analyzer, black_box(&record), 0.0, 5)
                 .unwrap()
         })
     });
-    c.bench_function("classify one record (no evidence)", |b| {
-        b.iter(|| {
-            model
-                .classify(&mut analyzer, black_box(&r), 0.0, 0)
+}
+
+fn batches(c: &mut Criterion) {
+    let model = Model::bundled().expect("bundled model");
+    let records = registry(10_000);
+    let mut group = c.benchmark_group("10k records");
+    group.sample_size(10);
+    group.bench_function("classify batch", |b| {
+        b.iter_batched(
+            || records.clone(),
+            |rs| {
+                classify_stream(
+                    &model,
+                    rs.into_iter().map(Ok),
+                    &BatchOptions::default(),
+                    &mut |o| {
+                        black_box(o);
+                        Ok(())
+                    },
+                    &|_| {},
+                )
                 .unwrap()
-        })
+            },
+            BatchSize::LargeInput,
+        )
     });
+    group.bench_function("index (classifying on the way)", |b| {
+        b.iter_batched(
+            || (KnowledgeBase::in_memory().unwrap(), records.clone()),
+            |(kb, rs)| {
+                ingest(
+                    &kb,
+                    vec![input(rs)],
+                    Some(&model as &dyn Labeller),
+                    &IngestOptions::default(),
+                    &|_| {},
+                )
+                .unwrap()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
 }
 
 fn search(c: &mut Criterion) {
     let kb = KnowledgeBase::in_memory().unwrap();
+    let model = Model::bundled().expect("bundled model");
     ingest(
         &kb,
-        bundle::inputs().unwrap(),
-        None,
+        vec![input(registry(100_000))],
+        Some(&model as &dyn Labeller),
         &IngestOptions::default(),
         &|_| {},
     )
     .unwrap();
     let plain = SearchRequest {
-        query: "accountability monitoring evaluation".into(),
+        query: "pooled fund vaccines".into(),
         limit: 10,
         ..Default::default()
     };
     let filtered = SearchRequest {
-        query: "vaccines fund".into(),
-        kind: Some(partnerkb::Kind::Partnership),
         mode: Some("implementation".into()),
-        limit: 10,
-        ..Default::default()
+        kind: Some(Kind::Partnership),
+        ..plain.clone()
     };
-    c.bench_function("search bundled corpus", |b| {
+    let mut group = c.benchmark_group("search 100k records");
+    group.bench_function("query", |b| {
         b.iter(|| kb.search(black_box(&plain)).unwrap())
     });
-    c.bench_function("search bundled corpus with type filter", |b| {
+    group.bench_function("query + type filter", |b| {
         b.iter(|| kb.search(black_box(&filtered)).unwrap())
     });
+    group.finish();
 }
 
-criterion_group!(benches, classify, search);
+criterion_group!(benches, one_record, batches, search);
 criterion_main!(benches);

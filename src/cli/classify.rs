@@ -291,7 +291,13 @@ fn classify_file(
     });
     let mut rejects: Option<csv::Writer<std::fs::File>> = None;
     let name = input.display().to_string();
-    let progress = Progress::new("records", args.quiet);
+    let progress = Progress::with_input(
+        "records",
+        args.quiet,
+        opened
+            .total_bytes
+            .map(|t| (vec![opened.bytes_read.clone()], t)),
+    );
     let mut failure: Option<anyhow::Error> = None;
     let mut on_outcome = |outcome: Outcome| -> crate::Result<()> {
         let result = (|| -> Result<()> {

@@ -50,8 +50,20 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
     // Open every input before touching the index: a missing file is an
     // error before anything is written.
     let mut inputs = Vec::new();
+    let mut counters = Vec::new();
+    let mut total_bytes = 0;
     for path in &args.files {
-        let items = read::read_path(path, args.kind, &columns)?;
+        let opened = read::open_path(path, args.kind, &columns)?;
+        if !opened.unmapped.is_empty() && !args.quiet {
+            eprintln!(
+                "partnerkb: {}: columns not read: {}",
+                path.display(),
+                opened.unmapped.join(", ")
+            );
+        }
+        counters.push(opened.bytes_read.clone());
+        total_bytes += opened.total_bytes.unwrap_or(0);
+        let items = opened.items;
         inputs.push(Input {
             origin: path
                 .file_name()
@@ -73,7 +85,7 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
         threads: None,
         batch_size: args.batch_size.max(1),
     };
-    let progress = Progress::new("records", args.quiet);
+    let progress = Progress::with_input("records", args.quiet, Some((counters, total_bytes)));
     let report = ingest(
         &kb,
         inputs,

@@ -3,66 +3,81 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Reports records processed.
+/// Reports records processed, and an ETA when the input size is known.
 pub struct Progress {
     bar: Option<ProgressBar>,
     plain: Option<Mutex<Instant>>,
     started: Instant,
     what: &'static str,
+    bytes: Option<(Vec<Arc<AtomicU64>>, u64)>,
 }
 
 impl Progress {
-    /// `total` is the number of input bytes when known (for an ETA).
-    pub fn new(what: &'static str, quiet: bool) -> Progress {
+    /// A reporter that also follows how far through their inputs the
+    /// readers are: `(bytes-read counters, total size of the files)`.
+    pub fn with_input(
+        what: &'static str,
+        quiet: bool,
+        bytes: Option<(Vec<Arc<AtomicU64>>, u64)>,
+    ) -> Progress {
         let started = Instant::now();
+        let mut progress = Progress {
+            bar: None,
+            plain: None,
+            started,
+            what,
+            bytes,
+        };
         if quiet {
-            return Progress {
-                bar: None,
-                plain: None,
-                started,
-                what,
-            };
+            return progress;
         }
         if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let total = progress.bytes.as_ref().map(|(_, t)| *t).filter(|t| *t > 0);
+            let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+            let template = if total.is_some() {
+                "{bar:30} {percent:>3}% {msg} ETA {eta}"
+            } else {
+                "{spinner} {msg} {elapsed}"
+            };
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {pos} {msg} read ({per_sec}) {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            bar.set_message(what);
             bar.enable_steady_tick(Duration::from_millis(200));
-            Progress {
-                bar: Some(bar),
-                plain: None,
-                started,
-                what,
-            }
+            progress.bar = Some(bar);
         } else {
-            Progress {
-                bar: None,
-                plain: Some(Mutex::new(started)),
-                started,
-                what,
-            }
+            progress.plain = Some(Mutex::new(started));
         }
+        progress
     }
 
     /// Update with the count so far.
     pub fn update(&self, done: u64) {
+        let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
         if let Some(bar) = &self.bar {
-            bar.set_position(done);
+            if let Some((read, _)) = &self.bytes {
+                bar.set_position(read.iter().map(|r| r.load(Ordering::Relaxed)).sum());
+            }
+            bar.set_message(format!("{done} {} ({rate:.0}/s)", self.what));
         } else if let Some(last) = &self.plain {
             if let Ok(mut last) = last.lock() {
                 if last.elapsed() >= Duration::from_secs(5) {
                     *last = Instant::now();
-                    let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+                    let share = self.bytes.as_ref().filter(|(_, t)| *t > 0).map(|(r, t)| {
+                        format!(
+                            ", {:.0}%",
+                            100.0 * r.iter().map(|r| r.load(Ordering::Relaxed)).sum::<u64>() as f64
+                                / *t as f64
+                        )
+                    });
                     eprintln!(
-                        "partnerkb: {done} {} read ({:.0}/s)",
+                        "partnerkb: {done} {} read ({rate:.0}/s{})",
                         self.what,
-                        done as f64 / secs
+                        share.unwrap_or_default()
                     );
                 }
             }

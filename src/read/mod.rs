@@ -19,6 +19,8 @@ use crate::record::{Kind, Record};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// The input formats partnerkb understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +83,25 @@ pub struct Opened {
     pub unmapped: Vec<String>,
     /// The record kind, when the whole input is of one kind (CSV).
     pub kind: Option<Kind>,
+    /// Bytes of the file read so far (for progress and ETA).
+    pub bytes_read: Arc<AtomicU64>,
+    /// Size of the file.
+    pub total_bytes: Option<u64>,
+}
+
+/// Counts the bytes that pass through, so progress can be reported against
+/// the file size while records stream.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// What a reader yields: a record or the reason one could not be read.
@@ -109,7 +130,12 @@ pub fn open_path(path: &Path, kind: Option<Kind>, columns: &ColumnMap) -> Result
     }
     let file = File::open(path).map_err(io)?;
     let name = path.display().to_string();
-    let reader: Box<dyn Read + Send> = Box::new(BufReader::new(file));
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let reader: Box<dyn Read + Send> = Box::new(BufReader::new(Counting {
+        inner: file,
+        count: bytes_read.clone(),
+    }));
+    let total_bytes = Some(meta.len());
     let opened = if format == Format::Csv {
         let csv = CsvRecords::new(name, reader, kind, columns.clone());
         csv.map(|csv| Opened {
@@ -117,6 +143,8 @@ pub fn open_path(path: &Path, kind: Option<Kind>, columns: &ColumnMap) -> Result
             unmapped: csv.unmapped().to_vec(),
             kind: Some(csv.kind()),
             items: Box::new(csv),
+            bytes_read,
+            total_bytes,
         })
     } else {
         open_reader(name, reader, format, kind, columns).map(|items| Opened {
@@ -124,6 +152,8 @@ pub fn open_path(path: &Path, kind: Option<Kind>, columns: &ColumnMap) -> Result
             headers: None,
             unmapped: Vec::new(),
             kind,
+            bytes_read,
+            total_bytes,
         })
     };
     opened.map_err(|e| match e {

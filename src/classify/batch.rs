@@ -65,17 +65,46 @@ pub struct BatchSummary {
 
 /// Classify every item, calling `sink` for each outcome in input order.
 /// `sink` may stop the run by returning an error (e.g. `--strict`).
+///
+/// A reader thread parses the next chunk while the rayon workers classify
+/// the current one and the calling thread writes the previous results; at
+/// most three chunks are alive at once, so memory stays bounded.
 pub fn classify_stream(
     model: &Model,
-    items: impl Iterator<Item = Item>,
+    items: impl Iterator<Item = Item> + Send,
+    options: &BatchOptions,
+    sink: &mut dyn FnMut(Outcome) -> Result<()>,
+    progress: &dyn Fn(u64),
+) -> Result<BatchSummary> {
+    let chunk_size = options.chunk.max(1);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Item>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut items = items;
+            loop {
+                let chunk: Vec<Item> = items.by_ref().take(chunk_size).collect();
+                // A closed channel means the consumer stopped early.
+                if chunk.is_empty() || sender.send(chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        let result = consume(model, receiver.iter(), options, sink, progress);
+        // Dropping the receiver ends the reader if we stopped early.
+        drop(receiver);
+        result
+    })
+}
+
+fn consume(
+    model: &Model,
+    chunks: impl Iterator<Item = Vec<Item>>,
     options: &BatchOptions,
     sink: &mut dyn FnMut(Outcome) -> Result<()>,
     progress: &dyn Fn(u64),
 ) -> Result<BatchSummary> {
     let mut summary = BatchSummary::default();
-    let mut items = items.peekable();
-    while items.peek().is_some() {
-        let chunk: Vec<Item> = items.by_ref().take(options.chunk.max(1)).collect();
+    for chunk in chunks {
         let outcomes: Vec<Outcome> = chunk
             .into_par_iter()
             .map_init(Analyzer::default, |analyzer, item| match item {

@@ -95,7 +95,7 @@ pub fn write_registry(count: u64, seed: u64, out: impl Write) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let io = |e: csv::Error| Error::Output(e.to_string());
     w.write_record(HEADER).map_err(io)?;
-    for _ in 0..count {
+    for serial in 1..=count {
         let pick = |rng: &mut SplitMix, v: &[String]| {
             v.get(rng.below(v.len())).cloned().unwrap_or_default()
         };
@@ -117,8 +117,11 @@ pub fn write_registry(count: u64, seed: u64, out: impl Write) -> Result<()> {
         let year = 1995 + rng.below(30);
         let scope = SCOPES[rng.below(SCOPES.len())];
         let lead = partners.first().cloned().unwrap_or_default();
+        // Registries number their entries; the number keeps names (and the
+        // ids derived from them) unique, as in a real registry.
+        let name = format!("{} {serial}", name.join(" "));
         w.write_record([
-            name.join(" ").as_str(),
+            name.as_str(),
             lead.split(" (").next().unwrap_or_default(),
             partners.join("; ").as_str(),
             description.join(" ").as_str(),

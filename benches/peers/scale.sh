@@ -10,7 +10,8 @@
 #              It is copied once into the work directory so that a rebuild during
 #              the run cannot mix two binaries.
 #   PYTHON     Python with benches/peers/requirements-scale.txt installed [default: python3]
-#   REPEATS    timed runs per row; the table shows the median [default: 3]
+#   REPEATS    timed runs per row; the table shows the best wall/CPU time and
+#              the median RSS [default: 3]
 #   JOBS       joblib worker processes for the parallel scikit-learn row
 #              [default: CPUs available; 1 drops the row]
 #   REGISTRY   use this registry CSV instead of `partnerkb generate --count N --seed 7`
@@ -19,6 +20,8 @@
 #   OUT_JSON   if set, also write every run and the summary as JSON to this path
 #   KEEP_TMP=1 keep the work directory (registry, models, outputs)
 #   TIME_BIN   GNU time [default: /usr/bin/time; Debian package `time`]
+#   WAIT_IDLE  before each timed run, wait up to this many seconds for the CPUs to
+#              be >= 90% idle over 2 s (a shared machine) [default: 0, no wait]
 #
 # Timed, each as a whole process under `/usr/bin/time -v`:
 #   partnerkb classify --input registry.csv --output out.csv --quiet
@@ -61,6 +64,8 @@ queries="$here/scale_queries.txt"
 query_rounds=10
 [[ "$repeats" =~ ^[1-9][0-9]*$ ]] || fail "REPEATS must be a positive integer, got '$repeats'"
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || fail "JOBS must be a positive integer, got '$jobs'"
+wait_idle="${WAIT_IDLE:-0}"
+[[ "$wait_idle" =~ ^[0-9]+$ ]] || fail "WAIT_IDLE must be a number of seconds, got '$wait_idle'"
 
 # ---- tools ---------------------------------------------------------------- #
 [[ -x "$partnerkb" ]] || fail "partnerkb binary not found or not executable: $partnerkb (build it with \`cargo build --release\`, or set PARTNERKB)"
@@ -165,9 +170,33 @@ if awk -v l="$load_before" 'BEGIN { exit !(l + 0 >= 0.5) }'; then
 fi
 results="$work/results.jsonl"
 : >"$results"
+busy_runs=0
+cpu_idle_pct() { # idle share of all CPUs over 2 s
+    local a b
+    read -r -a a < <(head -n1 /proc/stat)
+    sleep 2
+    read -r -a b < <(head -n1 /proc/stat)
+    local total=0 i
+    for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+    echo $((total > 0 ? 100 * (b[4] - a[4]) / total : 100))
+}
+wait_for_idle() {
+    ((wait_idle > 0)) || return 0
+    local deadline=$((SECONDS + wait_idle)) idle
+    while :; do
+        idle="$(cpu_idle_pct)"
+        ((idle >= 90)) && return 0
+        if ((SECONDS >= deadline)); then
+            echo "scale.sh: WARNING: CPUs only $idle% idle after waiting ${wait_idle}s; measuring anyway" >&2
+            busy_runs=$((busy_runs + 1))
+            return 0
+        fi
+    done
+}
 measure() { # ROW REP [measure options] -- CMD...
     local row="$1" rep="$2"
     shift 2
+    wait_for_idle
     "${peers[@]}" measure --results "$results" --row "$row" --rep "$rep" --time-bin "$time_bin" "$@"
 }
 search_loop='pkb="$1"; idx="$2"; queries="$3"; rounds="$4"
@@ -239,6 +268,8 @@ meta = {
     "cpus": $cpus,
     "queries": $nq,
     "load_before": "$load_before",
+    "wait_idle_s": $wait_idle,
+    "busy_runs": $busy_runs,
     "machine": """${cpu_model:-$(uname -m)}""",
     "partnerkb": """$("$pkb" --version 2>/dev/null || echo unknown)""",
     "train": json.load(open(sys.argv[2])),

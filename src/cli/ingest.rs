@@ -103,15 +103,34 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
-    for warning in &report.warnings {
+    // A registry with thousands of problems should not bury the summary:
+    // show the first ones and count the rest (`--json` has them all).
+    const SHOWN: usize = 50;
+    for warning in report.warnings.iter().take(SHOWN) {
         eprintln!("warning: {warning}");
     }
-    for rejected in &report.rejected {
+    if report.warnings.len() > SHOWN {
+        eprintln!(
+            "warning: … and {} more warnings",
+            report.warnings.len() - SHOWN
+        );
+    }
+    for rejected in report.rejected.iter().take(SHOWN) {
         eprintln!("{rejected}");
+    }
+    if report.rejected.len() > SHOWN {
+        eprintln!(
+            "… and {} more rejected records",
+            report.rejected.len() - SHOWN
+        );
     }
     if args.json {
         let mut v = serde_json::to_value(&report)?;
-        v["rejected"] = serde_json::json!(report.rejected.len());
+        v["rejected"] = serde_json::json!(report
+            .rejected
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>());
         v["seconds"] = serde_json::json!(progress.elapsed());
         println!("{v}");
     } else {

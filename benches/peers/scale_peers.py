@@ -186,12 +186,16 @@ def cmd_sklearn(args) -> int:
     if args.jobs > 1:
         from joblib import Parallel, delayed
 
-        # Ordered and streamed: at most pre_dispatch chunks are read ahead.
-        # (joblib's default loky backend: fresh worker processes, each imports
-        # scikit-learn and receives the pickled model with its chunks.)
-        results = Parallel(n_jobs=args.jobs, return_as="generator", pre_dispatch="2*n_jobs")(
-            delayed(_sklearn_chunk)(model, texts) for texts in chunks
-        )
+        # At most pre_dispatch chunks are read ahead; results come back in order.
+        # loky (joblib's default): fresh worker processes, each importing
+        # scikit-learn. multiprocessing: forked workers that inherit the
+        # imported modules (copy-on-write), results gathered in a list.
+        results = Parallel(
+            n_jobs=args.jobs,
+            backend=args.backend,
+            return_as="generator" if args.backend == "loky" else "list",
+            pre_dispatch="2*n_jobs",
+        )(delayed(_sklearn_chunk)(model, texts) for texts in chunks)
     else:
         results = (_sklearn_chunk(model, texts) for texts in chunks)
 
@@ -537,6 +541,7 @@ def main() -> int:
     p.add_argument("--input", required=True)
     p.add_argument("--output", required=True)
     p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--backend", choices=("loky", "multiprocessing"), default="loky", help="joblib backend for --jobs > 1")
     p.add_argument("--chunk", type=int, default=CHUNK)
     p.set_defaults(func=cmd_sklearn)
 

@@ -8,6 +8,7 @@
 //! * 2: failed (bad arguments, unreadable input, corrupt index or model).
 
 mod classify;
+mod doctor;
 mod evaluate;
 mod generate;
 mod ingest;
@@ -64,6 +65,8 @@ enum Command {
     Suggest(suggest::SuggestArgs),
     /// Write a synthetic registry for scale benchmarks
     Generate(generate::GenerateArgs),
+    /// Verify the model file and the index
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Entry point used by `main`.
@@ -75,10 +78,28 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("partnerkb: error: {err:#}");
+            eprintln!("partnerkb: error: {}", describe(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line, without repeating a cause whose
+/// text the message already contains (typed errors often quote their
+/// source).
+pub(crate) fn describe(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -99,6 +120,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Classify(args) => classify::run(&ctx, args),
         Command::Suggest(args) => suggest::run(&ctx, args),
         Command::Generate(args) => generate::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
     }
 }
 

@@ -116,6 +116,25 @@ impl KnowledgeBase {
         KbWriter::new(self, options)
     }
 
+    /// Verify the index files against their checksums and read every
+    /// stored document once; returns the damaged files and documents read.
+    pub fn verify(&self) -> Result<(Vec<PathBuf>, u64)> {
+        let mut damaged: Vec<PathBuf> = self.index.validate_checksum()?.into_iter().collect();
+        damaged.sort();
+        let searcher = self.searcher();
+        let mut read = 0;
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(0)
+                .map_err(tantivy::TantivyError::from)?;
+            for doc in store.iter::<tantivy::TantivyDocument>(segment.alive_bitset()) {
+                doc?;
+                read += 1;
+            }
+        }
+        Ok((damaged, read))
+    }
+
     pub(crate) fn searcher(&self) -> tantivy::Searcher {
         self.reader.searcher()
     }

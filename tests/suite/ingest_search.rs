@@ -358,3 +358,46 @@ fn crlf_csv_errors_name_the_right_line() {
     assert!(err.contains(&expected), "expected `{expected}` in:\n{err}");
     assert_eq!(total(tmp.path(), &index), 2);
 }
+
+#[test]
+fn doctor_finds_a_damaged_index_and_model() {
+    let (tmp, index) = indexed_corpus();
+    let (code, out, _) = run(partnerkb(tmp.path())
+        .arg("doctor")
+        .arg("--index")
+        .arg(&index));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("model: ok") && out.contains("documents read"),
+        "{out}"
+    );
+
+    let store = std::fs::read_dir(&index)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "store"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .expect("a doc store file");
+    let mut bytes = std::fs::read(&store).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&store, bytes).unwrap();
+    let (code, out, _) = run(partnerkb(tmp.path())
+        .arg("doctor")
+        .arg("--index")
+        .arg(&index));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("index") && out.contains("DAMAGED"), "{out}");
+
+    let model = tmp.path().join("model.json");
+    let text = std::fs::read_to_string(crate::util::root().join("models/default.json")).unwrap();
+    std::fs::write(&model, &text[..text.len() / 3]).unwrap();
+    let (code, out, _) = run(partnerkb(tmp.path())
+        .arg("doctor")
+        .arg("--model")
+        .arg(&model)
+        .arg("--index")
+        .arg(&index));
+    assert_eq!(code, 2);
+    assert!(out.contains("model: DAMAGED"), "{out}");
+}

@@ -1,0 +1,55 @@
+//! `partnerkb doctor`
+
+use super::Globals;
+use anyhow::Result;
+use clap::Args;
+use std::process::ExitCode;
+
+/// Check the model file (format, typology, checksum) and the index (file
+/// checksums, every stored document readable). Exit status 0 when both are
+/// sound, 2 otherwise.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {}
+
+pub fn run(g: &Globals, _args: DoctorArgs) -> Result<ExitCode> {
+    let mut healthy = true;
+    match g.model() {
+        Ok(m) => println!(
+            "model: ok (format {}, trained {} on corpus {:.12}…, checksum verified)",
+            m.format_version, m.training.trained_on, m.training.corpus_sha256
+        ),
+        Err(e) => {
+            healthy = false;
+            println!("model: DAMAGED: {}", super::describe(&e));
+        }
+    }
+    match g
+        .knowledge_base(false)
+        .and_then(|kb| Ok((kb.path().to_path_buf(), kb.verify()?)))
+    {
+        Ok((path, (damaged, read))) if damaged.is_empty() => {
+            println!(
+                "index {}: ok ({read} documents read, checksums verified)",
+                path.display()
+            )
+        }
+        Ok((path, (damaged, _))) => {
+            healthy = false;
+            let names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+            println!(
+                "index {}: DAMAGED files: {}",
+                path.display(),
+                names.join(", ")
+            );
+        }
+        Err(e) => {
+            healthy = false;
+            println!("index: DAMAGED or unreadable: {}", super::describe(&e));
+        }
+    }
+    Ok(if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}

@@ -401,3 +401,65 @@ fn doctor_finds_a_damaged_index_and_model() {
     assert_eq!(code, 2);
     assert!(out.contains("model: DAMAGED"), "{out}");
 }
+
+#[test]
+fn a_killed_ingest_leaves_the_last_commit_and_a_rerun_completes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let registry = tmp.path().join("registry.csv");
+    let index = tmp.path().join("idx");
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .args(["generate", "--count", "60000", "--output"])
+        .arg(&registry));
+    assert_eq!(code, 0, "{err}");
+    let bin = assert_cmd::cargo::cargo_bin("partnerkb");
+    let mut child = std::process::Command::new(&bin)
+        .arg("ingest")
+        .arg(&registry)
+        .args(["--quiet", "--batch-size", "4096", "--index"])
+        .arg(&index)
+        .env("XDG_DATA_HOME", tmp.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for a first commit, then kill without warning.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let committed = loop {
+        let n = if index.join("meta.json").exists() {
+            total(tmp.path(), &index)
+        } else {
+            0
+        };
+        if n > 0 || std::time::Instant::now() > deadline {
+            break n;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break n;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    assert!(committed > 0, "the ingest committed a first batch");
+    let after_kill = total(tmp.path(), &index);
+    assert_eq!(
+        after_kill % 4096,
+        0,
+        "only whole batches are visible: {after_kill}"
+    );
+    let r = search_json(tmp.path(), &index, &["fund", "--limit", "1"]);
+    assert!(
+        r["total"].as_u64().unwrap() > 0,
+        "the index opens and answers"
+    );
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .arg("ingest")
+        .arg(&registry)
+        .args(["--quiet", "--index"])
+        .arg(&index));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        total(tmp.path(), &index),
+        60000,
+        "the rerun completes without duplicates"
+    );
+}

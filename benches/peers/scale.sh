@@ -14,6 +14,9 @@
 #              the median RSS [default: 3]
 #   JOBS       joblib worker processes for the parallel scikit-learn row
 #              [default: CPUs available; 1 drops the row]
+#   SK_BACKEND joblib backend of that row: multiprocessing (forked workers that
+#              inherit the imports) or loky (joblib's default, fresh interpreters)
+#              [default: multiprocessing]
 #   REGISTRY   use this registry CSV instead of `partnerkb generate --count N --seed 7`
 #   STANDIN=1  if `partnerkb generate` does not exist, build a stand-in registry by
 #              repeating corpus/registry-sample.csv (names made unique)
@@ -64,6 +67,8 @@ queries="$here/scale_queries.txt"
 query_rounds=10
 [[ "$repeats" =~ ^[1-9][0-9]*$ ]] || fail "REPEATS must be a positive integer, got '$repeats'"
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || fail "JOBS must be a positive integer, got '$jobs'"
+sk_backend="${SK_BACKEND:-multiprocessing}"
+[[ "$sk_backend" == multiprocessing || "$sk_backend" == loky ]] || fail "SK_BACKEND must be multiprocessing or loky, got '$sk_backend'"
 wait_idle="${WAIT_IDLE:-0}"
 [[ "$wait_idle" =~ ^[0-9]+$ ]] || fail "WAIT_IDLE must be a number of seconds, got '$wait_idle'"
 
@@ -214,7 +219,7 @@ for ((rep = 1; rep <= repeats; rep++)); do
         --output "$work/out-sklearn.csv" --jobs 1
     if ((jobs > 1)); then
         measure sk_par "$rep" --sample-tree -- "${peers[@]}" sklearn --model "$models/sklearn.pkl" \
-            --input "$registry" --output "$work/out-sklearn-par.csv" --jobs "$jobs"
+            --input "$registry" --output "$work/out-sklearn-par.csv" --jobs "$jobs" --backend "$sk_backend"
     fi
     measure ft "$rep" -- "${peers[@]}" fasttext --model "$models/fasttext.bin" --input "$registry" \
         --output "$work/out-fasttext.csv"
@@ -249,6 +254,17 @@ for name in ("out-partnerkb-search.jsonl", "out-bm25.jsonl"):
         lines = sum(1 for line in f if line.strip())
     if lines != nq:
         problems.append(f"{name}: {lines} results, expected {nq}")
+def modes(name, column="mode"):
+    with open(os.path.join(work, name), newline="", encoding="utf-8") as f:
+        return [r[column] for r in csv.DictReader(f)]
+pkb_modes = modes("out-partnerkb.csv")
+agreement = {}
+for peer, name in (("sklearn", "out-sklearn.csv"), ("fasttext", "out-fasttext.csv")):
+    got = modes(name)
+    if len(got) == len(pkb_modes) and got:
+        agreement[peer] = sum(a == b for a, b in zip(got, pkb_modes)) / len(got)
+with open(os.path.join(work, "agreement.json"), "w") as f:
+    json.dump(agreement, f)
 total = json.load(open(os.path.join(work, "idx-stats.json"))).get("total")
 if total != n:
     print(f"scale.sh: note: the partnerkb index holds {total} documents for {n} records "
@@ -259,12 +275,13 @@ EOF
 
 # ---- table -------------------------------------------------------------------- #
 cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n1)"
-"$python" - "$work/meta.json" "$models/train.json" <<EOF
+"$python" - "$work/meta.json" "$models/train.json" "$work/agreement.json" <<EOF
 import json, sys
 meta = {
     "registry_source": """$registry_source""",
     "repeats": $repeats,
     "jobs": $jobs,
+    "sk_backend": "$sk_backend",
     "cpus": $cpus,
     "queries": $nq,
     "load_before": "$load_before",
@@ -273,6 +290,7 @@ meta = {
     "machine": """${cpu_model:-$(uname -m)}""",
     "partnerkb": """$("$pkb" --version 2>/dev/null || echo unknown)""",
     "train": json.load(open(sys.argv[2])),
+    "mode_agreement": json.load(open(sys.argv[3])),
 }
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
 EOF

@@ -378,8 +378,13 @@ def cmd_measure(args) -> int:
         rec["tree_pss_kb"] = sampler.peak_pss_kb
         rec["tree_procs"] = sampler.max_procs
         if sampler.max_procs > 1:
-            rec["rss_kb"] = max(rec["rss_kb"], sampler.peak_rss_kb)
-            rec["rss_source"] = f"sampled sum over {sampler.max_procs} processes"
+            # Summed RSS would count copy-on-write pages shared by forked
+            # workers once per process; PSS splits shared pages between them.
+            rec["rss_kb"] = max(rec["rss_kb"], sampler.peak_pss_kb)
+            rec["rss_source"] = (
+                f"sampled peak of the PSS summed over {sampler.max_procs} processes; "
+                f"largest single process {rec['rss_kb_single'] / 1024:,.0f} MiB"
+            )
     if args.phase_report and os.path.exists(args.phase_report):
         with open(args.phase_report) as f:
             rec["phases"] = json.load(f)
@@ -401,7 +406,7 @@ def cmd_measure(args) -> int:
 ROWS = [
     ("pkb_classify", "**partnerkb** `classify --input`", "classify every record: function + mode, probabilities, evidence; CSV out", "pkb_classify"),
     ("sk_1", "scikit-learn TF-IDF + LogisticRegression", "load pickle; stream CSV in chunks; transform + predict_proba (mode); CSV out; 1 process", "pkb_classify"),
-    ("sk_par", "scikit-learn TF-IDF + LogisticRegression", "same, chunks over joblib workers ({jobs} processes)", "pkb_classify"),
+    ("sk_par", "scikit-learn TF-IDF + LogisticRegression", "same, chunks over {jobs} joblib workers (backend {backend})", "pkb_classify"),
     ("ft", "fastText supervised", "load model; predict one line per record (mode); CSV out; 1 thread", "pkb_classify"),
     ("pkb_ingest", "partnerkb `ingest --no-classify`", "index every record into a fresh index", None),
     ("pkb_search", "partnerkb `search --json` x{nq}", "{nq} searches, one process each, top 10", None),
@@ -467,10 +472,10 @@ def cmd_table(args) -> int:
         s = summary[rid]
         if s is None:
             continue
-        tool = tool.format(nq=nq, jobs=meta.get("jobs"))
-        work = work.format(nq=nq, jobs=meta.get("jobs"))
+        tool = tool.format(nq=nq, jobs=meta.get("jobs"), backend=meta.get("sk_backend"))
+        work = work.format(nq=nq, jobs=meta.get("jobs"), backend=meta.get("sk_backend"))
         if s["rss_source"] != "time":
-            work += f" [RSS: {s['rss_source']}]"
+            work += f" [memory: {s['rss_source']}]"
         if rid == "pkb_search":
             rate = f"{nq / s['wall_s']:,.0f} queries/s"
         else:
@@ -505,7 +510,16 @@ def cmd_table(args) -> int:
         f"Untimed training on corpus/partnerships.jsonl ({meta.get('train', {}).get('examples')} records, "
         f"label = labels.mode): TF-IDF max_features = partnerkb's vocabulary ({meta.get('train', {}).get('partnerkb_vocab')} terms); "
         f"fastText {json.dumps(meta.get('train', {}).get('fasttext_params'))}. "
-        "The peers predict the mode axis only; partnerkb predicts function and mode and extracts evidence terms.",
+        "The peers predict the mode axis only; partnerkb predicts function and mode and extracts evidence terms"
+        + (
+            " (mode agreement with partnerkb on this registry: "
+            + ", ".join(f"{k} {v:.1%}" for k, v in meta["mode_agreement"].items())
+            + ")."
+            if meta.get("mode_agreement")
+            else "."
+        ),
+        "Memory of a multi-process row: peak of the PSS summed over the process tree, sampled every 20 ms "
+        "(`/usr/bin/time -v` reports only the largest single process).",
     ]
     bm = summary.get("bm25")
     if bm and bm["phases"]:

@@ -3,7 +3,7 @@
 timed runs, the measuring harness and the Markdown table.
 
     scale_peers.py train    --corpus corpus/partnerships.jsonl --model-json models/default.json --out DIR
-    scale_peers.py sklearn  --model DIR/sklearn.pkl --input registry.csv --output out.csv [--jobs 2]
+    scale_peers.py sklearn  --model DIR/sklearn.pkl --input registry.csv --output out.csv [--jobs 2 --backend multiprocessing]
     scale_peers.py fasttext --model DIR/fasttext.bin --input registry.csv --output out.csv
     scale_peers.py bm25     --input registry.csv --queries q.txt --repeat 10 --output hits.jsonl
     scale_peers.py measure  --results R.jsonl --row ID --rep I [--sample-tree] -- CMD ARGS...
@@ -31,16 +31,6 @@ import subprocess
 import sys
 import time
 
-REGISTRY_HEADER = [
-    "Partnership Name",
-    "Lead Partner",
-    "Partners",
-    "Description",
-    "Themes",
-    "Geographical Scope",
-    "Start Date",
-    "End Date",
-]
 AXIS = "mode"
 CHUNK = 2000
 
@@ -402,7 +392,7 @@ def cmd_measure(args) -> int:
 # table
 # --------------------------------------------------------------------------- #
 
-# (row id, tool, timed work; baseline row id or None; is the baseline)
+# (row id, tool, timed work, row id of its partnerkb baseline or None)
 ROWS = [
     ("pkb_classify", "**partnerkb** `classify --input`", "classify every record: function + mode, probabilities, evidence; CSV out", "pkb_classify"),
     ("sk_1", "scikit-learn TF-IDF + LogisticRegression", "load pickle; stream CSV in chunks; transform + predict_proba (mode); CSV out; 1 process", "pkb_classify"),

@@ -71,25 +71,31 @@ fn is_noise(term: &str) -> bool {
     term.len() < 2 || term.chars().all(|c| c.is_ascii_digit())
 }
 
-/// All feature occurrences of a text and its partner sectors.
-pub fn extract(analyzer: &mut Analyzer, text: &str, sectors: &[String]) -> Vec<Term> {
+/// Call `emit` with every feature occurrence of a text and its partner
+/// sectors, in a fixed order: unigrams, bigrams, cues, sectors. The feature
+/// string is only borrowed, so prediction can look it up without
+/// allocating.
+fn visit(
+    analyzer: &mut Analyzer,
+    text: &str,
+    sectors: &[String],
+    mut emit: impl FnMut(&str, Option<(usize, usize)>),
+) {
     let tokens: Vec<Token> = analyzer
         .tokens_with_offsets(text)
         .into_iter()
         .filter(|t| !is_noise(&t.term))
         .collect();
-    let mut terms = Vec::with_capacity(tokens.len() * 2 + sectors.len());
     for t in &tokens {
-        terms.push(Term {
-            feature: t.term.clone(),
-            span: Some((t.start, t.end)),
-        });
+        emit(&t.term, Some((t.start, t.end)));
     }
+    let mut buf = String::new();
     for pair in tokens.windows(2) {
-        terms.push(Term {
-            feature: format!("{} {}", pair[0].term, pair[1].term),
-            span: Some((pair[0].start, pair[1].end)),
-        });
+        buf.clear();
+        buf.push_str(&pair[0].term);
+        buf.push(' ');
+        buf.push_str(&pair[1].term);
+        emit(&buf, Some((pair[0].start, pair[1].end)));
     }
     let cues = cue_phrases();
     for (at, token) in tokens.iter().enumerate() {
@@ -99,20 +105,53 @@ pub fn extract(analyzer: &mut Analyzer, text: &str, sectors: &[String]) -> Vec<T
                 continue;
             };
             if w.iter().zip(phrase).all(|(t, p)| &t.term == p) {
-                terms.push(Term {
-                    feature: format!("cue:{cue}"),
-                    span: Some((w[0].start, w[n - 1].end)),
-                });
+                buf.clear();
+                buf.push_str("cue:");
+                buf.push_str(cue);
+                emit(&buf, Some((w[0].start, w[n - 1].end)));
             }
         }
     }
     for s in sectors {
-        terms.push(Term {
-            feature: format!("sector:{s}"),
-            span: None,
-        });
+        buf.clear();
+        buf.push_str("sector:");
+        buf.push_str(s);
+        emit(&buf, None);
     }
+}
+
+/// All feature occurrences of a text and its partner sectors.
+pub fn extract(analyzer: &mut Analyzer, text: &str, sectors: &[String]) -> Vec<Term> {
+    let mut terms = Vec::new();
+    visit(analyzer, text, sectors, |feature, span| {
+        terms.push(Term {
+            feature: feature.to_string(),
+            span,
+        })
+    });
     terms
+}
+
+/// Feature occurrences already looked up in `vocabulary`: the spans (with
+/// an empty feature string, as the vocabulary holds it) and the index of
+/// each. Same order and content as [`extract`] + [`Vocabulary::lookup`],
+/// without an allocation per feature.
+pub fn encode(
+    analyzer: &mut Analyzer,
+    text: &str,
+    sectors: &[String],
+    vocabulary: &Vocabulary,
+) -> (Vec<Term>, Vec<Option<u32>>) {
+    let mut terms = Vec::new();
+    let mut indices = Vec::new();
+    visit(analyzer, text, sectors, |feature, span| {
+        terms.push(Term {
+            feature: String::new(),
+            span,
+        });
+        indices.push(vocabulary.get(feature));
+    });
+    (terms, indices)
 }
 
 /// Learned vocabulary and inverse document frequencies.

@@ -325,28 +325,23 @@ impl Model {
         }
         let text = features::record_text(record);
         let sectors = features::record_sectors(record);
-        let terms = features::extract(analyzer, &text, &sectors);
         let mut out = BTreeMap::new();
-        // Both partnership axes share one featurizer: look the terms up and
-        // build the vector once.
-        let mut encoded: Option<(Kind, Vec<Option<u32>>, SparseVec)> = None;
+        // Both partnership axes share one featurizer: encode the record
+        // once per featurizer.
+        let mut encoded: Option<(Kind, EncodedRecord)> = None;
         for axis in self.axes_for(record.kind()) {
             let (Some(f), Some(head)) = (self.featurizer(axis), self.head(axis)) else {
                 continue;
             };
-            if encoded.as_ref().is_none_or(|(kind, _, _)| *kind != f.kind) {
-                let indices = f.vocabulary.lookup(&terms);
+            if encoded.as_ref().is_none_or(|(kind, _)| *kind != f.kind) {
+                let (terms, indices) = features::encode(analyzer, &text, &sectors, &f.vocabulary);
                 let x = f.vocabulary.transform_indexed(&indices);
-                encoded = Some((f.kind, indices, x));
+                encoded = Some((f.kind, (terms, indices, x)));
             }
-            let Some((_, indices, x)) = encoded.as_ref() else {
+            let Some((_, (terms, indices, x))) = encoded.as_ref() else {
                 continue;
             };
-            let encoded = Encoded {
-                terms: &terms,
-                indices,
-                x,
-            };
+            let encoded = Encoded { terms, indices, x };
             out.insert(
                 axis,
                 head.predict(&f.vocabulary, &encoded, &text, min_confidence, evidence),
@@ -495,6 +490,9 @@ impl Head {
         }
     }
 }
+
+/// A record's feature occurrences, their vocabulary indices and its vector.
+type EncodedRecord = (Vec<features::Term>, Vec<Option<u32>>, SparseVec);
 
 /// A record's features as one featurizer sees them.
 #[derive(Clone, Copy)]

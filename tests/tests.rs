@@ -4,6 +4,8 @@
 #[path = "suite/util.rs"]
 mod util;
 
+#[path = "suite/bad_input.rs"]
+mod bad_input;
 #[path = "suite/classifier.rs"]
 mod classifier;
 #[path = "suite/corpus.rs"]

@@ -1,0 +1,995 @@
+// partnerkb web page: search, filters, record view, classifier and the
+// registry's type chart. Plain ES2020, no dependencies, and every request
+// goes to the server that served this page.
+//
+// Text from the API is always inserted with textContent (via `el`). The one
+// exception is `snippet_html`, which the server escapes itself; even so it is
+// rebuilt below keeping only text and <b>, so a misbehaving server cannot
+// inject markup.
+'use strict';
+
+(() => {
+  // ---- Vocabulary ---------------------------------------------------------
+
+  const AXIS_NAMES = {
+    function: 'Function',
+    mode: 'Mode',
+    challenge: 'Challenge',
+    sector: 'Partner sector',
+  };
+
+  // Facet values in the order a reader expects them (not alphabetical).
+  const FACET_VALUES = {
+    function: ['operational', 'advocacy'],
+    mode: ['negotiation', 'coordination', 'implementation'],
+    challenge: [
+      'inclusion', 'purpose_roles', 'participation_power', 'accountability',
+      'strategic_influence', 'institutionalizing', 'framing',
+    ],
+    sector: ['un', 'government', 'business', 'civil_society', 'academia', 'foundation', 'other'],
+  };
+  const FACET_AXES = Object.keys(FACET_VALUES);
+  const CLASS_AXES = ['function', 'mode', 'challenge'];
+
+  const VALUE_NAMES = {
+    operational: 'Operational',
+    advocacy: 'Advocacy',
+    negotiation: 'Negotiation',
+    coordination: 'Coordination',
+    implementation: 'Implementation',
+    inclusion: 'Inclusion',
+    purpose_roles: 'Purpose & roles',
+    participation_power: 'Participation & power',
+    accountability: 'Accountability',
+    strategic_influence: 'Strategic influence',
+    institutionalizing: 'Institutionalizing',
+    framing: 'Framing',
+    un: 'UN',
+    government: 'Government',
+    business: 'Business',
+    civil_society: 'Civil society',
+    academia: 'Academia',
+    foundation: 'Foundation',
+    other: 'Other',
+    partnership: 'Partnership',
+    lesson: 'Lesson',
+  };
+
+  // One-line definitions from the codebook, shown as tooltips.
+  const VALUE_HELP = {
+    operational: 'Delivers things: services, goods, projects, research, finance for projects',
+    advocacy: 'Changes minds, agendas, policies or rules',
+    negotiation: 'Partners bargain to agree rules, standards or a shared position',
+    coordination: 'Partners keep acting on their own; the partnership aligns them',
+    implementation: 'Partners pool resources to run a programme together',
+    inclusion: 'Stakeholder analysis, selecting and screening partners',
+    purpose_roles: 'Common purpose, results focus, partner roles and commitments',
+    participation_power: 'Power differences, decision rules, facilitation and brokering',
+    accountability: 'Transparency, monitoring, evaluation and reporting',
+    strategic_influence: 'Links to global agreements, official agendas and host organisations',
+    institutionalizing: 'Organisational strategy and partnering capacities',
+    framing: 'Definitions, typologies, limits and risks',
+  };
+
+  const valueName = (v) => VALUE_NAMES[v] || String(v).replace(/_/g, ' ');
+  const axisName = (a) => AXIS_NAMES[a] || String(a).replace(/_/g, ' ');
+
+  function percent(p) {
+    if (typeof p !== 'number' || !Number.isFinite(p)) return '';
+    if (p >= 0.995 && p < 1) return '>99%';
+    if (p > 0 && p < 0.005) return '<1%';
+    return `${Math.round(p * 100)}%`;
+  }
+
+  const numberFormat = new Intl.NumberFormat('en');
+  const fmt = (n) => numberFormat.format(n);
+
+  // ---- DOM helpers --------------------------------------------------------
+
+  const $ = (id) => document.getElementById(id);
+
+  /** Create an element. Strings among `kids` become text nodes. */
+  function el(tag, props = {}, ...kids) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value == null || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key === 'text') node.textContent = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const kid of kids.flat()) {
+      if (kid == null || kid === false) continue;
+      node.append(kid);
+    }
+    return node;
+  }
+
+  /** The server's snippet_html, keeping only text and <b> (as <mark>). */
+  function snippetFragment(html, fallback) {
+    const frag = document.createDocumentFragment();
+    if (typeof html !== 'string') {
+      frag.append(fallback || '');
+      return frag;
+    }
+    const doc = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html');
+    const copy = (from, into) => {
+      for (const node of from.childNodes) {
+        if (node.nodeType === Node.TEXT_NODE) {
+          into.append(node.data);
+        } else if (node.nodeType === Node.ELEMENT_NODE) {
+          if (node.tagName === 'B') {
+            const mark = el('mark');
+            copy(node, mark);
+            into.append(mark);
+          } else {
+            copy(node, into);
+          }
+        }
+      }
+    };
+    copy(doc.body, frag);
+    return frag;
+  }
+
+  const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  /** `text` with each evidence term marked; falls back to the stems. */
+  function highlightTerms(text, evidence) {
+    const frag = document.createDocumentFragment();
+    const terms = [...new Set((evidence || [])
+      .map((e) => (typeof e.term === 'string' ? e.term.trim() : ''))
+      .filter((t) => t.length > 1))];
+    const stems = [...new Set((evidence || [])
+      .map((e) => (typeof e.feature === 'string' ? e.feature : ''))
+      .filter((f) => f.length > 2 && /^[\p{L}\p{N}]+$/u.test(f)))];
+    const edge = '(?<![\\p{L}\\p{N}])';
+    const end = '(?![\\p{L}\\p{N}])';
+    const patterns = [];
+    if (terms.length) {
+      const alts = terms.sort((a, b) => b.length - a.length)
+        .map((t) => escapeRegExp(t).replace(/\s+/g, '\\s+'));
+      patterns.push(new RegExp(`${edge}(?:${alts.join('|')})${end}`, 'giu'));
+    }
+    if (stems.length) {
+      const alts = stems.sort((a, b) => b.length - a.length).map(escapeRegExp);
+      patterns.push(new RegExp(`${edge}(?:${alts.join('|')})[\\p{L}]*`, 'giu'));
+    }
+    for (const re of patterns) {
+      const matches = [...text.matchAll(re)];
+      if (!matches.length) continue;
+      let last = 0;
+      for (const m of matches) {
+        frag.append(text.slice(last, m.index), el('mark', { text: m[0] }));
+        last = m.index + m[0].length;
+      }
+      frag.append(text.slice(last));
+      return frag;
+    }
+    frag.append(text);
+    return frag;
+  }
+
+  function showError(region, message) {
+    region.textContent = '';
+    region.append(el('strong', { text: 'Something went wrong. ' }), message);
+    region.classList.add('is-shown');
+  }
+
+  function clearError(region) {
+    region.textContent = '';
+    region.classList.remove('is-shown');
+  }
+
+  // ---- API ----------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function api(path, options = {}) {
+    const init = { ...options, headers: { accept: 'application/json' } };
+    if (options.json !== undefined) {
+      init.method = 'POST';
+      init.body = JSON.stringify(options.json);
+      init.headers['content-type'] = 'application/json';
+      delete init.json;
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (err) {
+      if (err.name === 'AbortError') throw err;
+      throw new ApiError(0, 'The server could not be reached. Check that partnerkb serve is still running, then try again.');
+    }
+    const text = await response.text();
+    let body = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch (_) {
+      body = null;
+    }
+    if (!response.ok) {
+      const detail = body && typeof body.error === 'string' ? body.error : text.slice(0, 300);
+      throw new ApiError(response.status, `${detail || response.statusText} (HTTP ${response.status})`);
+    }
+    if (body === null || typeof body !== 'object') {
+      throw new ApiError(response.status, 'The server sent a response this page cannot read.');
+    }
+    return body;
+  }
+
+  function searchMessage(err) {
+    if (err.status === 400) {
+      return `The search could not be run: ${err.message}. Check for an unclosed quote or bracket, or search for plain words.`;
+    }
+    return err.message;
+  }
+
+  // ---- Search state -------------------------------------------------------
+
+  const PAGE_SIZE = 10;
+  const state = {
+    q: '',
+    kind: '',
+    function: '',
+    mode: '',
+    challenge: '',
+    sector: '',
+    gold_only: false,
+    offset: 0,
+  };
+
+  function searchQuery(overrides = {}) {
+    const s = { ...state, ...overrides };
+    const params = new URLSearchParams();
+    params.set('q', s.q);
+    for (const key of ['kind', ...FACET_AXES]) {
+      if (s[key]) params.set(key, s[key]);
+    }
+    if (s.gold_only) params.set('gold_only', 'true');
+    params.set('limit', String(overrides.limit || PAGE_SIZE));
+    params.set('offset', String(s.offset || 0));
+    return params.toString();
+  }
+
+  function readUrl() {
+    const params = new URLSearchParams(window.location.search);
+    state.q = params.get('q') || '';
+    const kind = params.get('kind') || '';
+    state.kind = kind === 'partnership' || kind === 'lesson' ? kind : '';
+    for (const axis of FACET_AXES) state[axis] = params.get(axis) || '';
+    state.gold_only = params.get('gold_only') === 'true';
+    const offset = Number.parseInt(params.get('offset') || '0', 10);
+    state.offset = Number.isFinite(offset) && offset > 0 ? offset : 0;
+    return params.get('record');
+  }
+
+  function writeUrl(recordRef) {
+    const params = new URLSearchParams();
+    if (state.q) params.set('q', state.q);
+    for (const key of ['kind', ...FACET_AXES]) if (state[key]) params.set(key, state[key]);
+    if (state.gold_only) params.set('gold_only', 'true');
+    if (state.offset) params.set('offset', String(state.offset));
+    const ref = recordRef === undefined ? currentRecordRef() : recordRef;
+    if (ref) params.set('record', ref);
+    const query = params.toString();
+    window.history.replaceState(null, '', query ? `?${query}` : window.location.pathname);
+  }
+
+  // ---- Filters ------------------------------------------------------------
+
+  const chipNodes = {}; // axis -> value -> button
+
+  function ensureChip(axis, value) {
+    chipNodes[axis] = chipNodes[axis] || {};
+    if (chipNodes[axis][value]) return chipNodes[axis][value];
+    const count = el('span', { class: 'chip-count', 'aria-hidden': 'true' });
+    const button = el('button', {
+      type: 'button',
+      class: 'chip',
+      'aria-pressed': 'false',
+      'data-axis': axis,
+      'data-value': value,
+      'data-testid': `chip-${axis}-${value}`,
+      title: VALUE_HELP[value] || null,
+      onclick: () => toggleFilter(axis, value),
+    }, el('span', { class: 'chip-label', text: valueName(value) }), count);
+    chipNodes[axis][value] = button;
+    $(`chips-${axis}`).append(button);
+    return button;
+  }
+
+  function buildChips() {
+    for (const axis of FACET_AXES) for (const value of FACET_VALUES[axis]) ensureChip(axis, value);
+  }
+
+  function toggleFilter(axis, value) {
+    state[axis] = state[axis] === value ? '' : value;
+    state.offset = 0;
+    runSearch();
+  }
+
+  function updateChips(facets) {
+    for (const axis of FACET_AXES) {
+      const counts = (facets && facets[axis]) || {};
+      for (const value of Object.keys(counts)) ensureChip(axis, value);
+      for (const [value, button] of Object.entries(chipNodes[axis] || {})) {
+        const n = Number(counts[value] || 0);
+        const pressed = state[axis] === value;
+        button.setAttribute('aria-pressed', String(pressed));
+        button.dataset.count = String(n);
+        button.querySelector('.chip-count').textContent = fmt(n);
+        button.setAttribute('aria-label', `${valueName(value)}, ${fmt(n)} ${n === 1 ? 'result' : 'results'}`);
+        button.classList.toggle('is-empty', n === 0 && !pressed);
+      }
+      // A group with nothing to offer (e.g. challenges when only partnerships
+      // match) folds to one line instead of a column of zeros.
+      const group = $(`chips-${axis}`).closest('.facet');
+      const nothing = !state[axis] && Object.values(chipNodes[axis] || {})
+        .every((button) => button.dataset.count === '0');
+      group.classList.toggle('is-all-empty', nothing);
+    }
+  }
+
+  function updateKindControls(kindCounts) {
+    for (const radio of document.querySelectorAll('input[name="kind"]')) {
+      radio.checked = radio.value === state.kind;
+    }
+    const counts = kindCounts || {};
+    const all = Object.values(counts).reduce((a, b) => a + Number(b || 0), 0);
+    $('kind-count-all').textContent = fmt(all);
+    $('kind-count-partnership').textContent = fmt(Number(counts.partnership || 0));
+    $('kind-count-lesson').textContent = fmt(Number(counts.lesson || 0));
+  }
+
+  function renderActiveFilters() {
+    const box = $('active-filters');
+    box.textContent = '';
+    const active = [];
+    if (state.kind) active.push(['kind', state.kind === 'lesson' ? 'Lessons only' : 'Partnerships only']);
+    for (const axis of FACET_AXES) {
+      if (state[axis]) active.push([axis, `${axisName(axis)}: ${valueName(state[axis])}`]);
+    }
+    if (state.gold_only) active.push(['gold_only', 'Gold labels only']);
+    if (!active.length) return;
+    box.append(el('span', { class: 'active-label', text: 'Filtered by' }));
+    for (const [key, text] of active) {
+      box.append(el('button', {
+        type: 'button',
+        class: 'pill',
+        'aria-label': `Remove filter ${text}`,
+        onclick: () => {
+          state[key] = key === 'gold_only' ? false : '';
+          state.offset = 0;
+          syncControls();
+          runSearch();
+        },
+      }, text, el('span', { class: 'pill-x', 'aria-hidden': 'true', text: '×' })));
+    }
+  }
+
+  function syncControls() {
+    $('q').value = state.q;
+    $('gold-only').checked = state.gold_only;
+    for (const radio of document.querySelectorAll('input[name="kind"]')) {
+      radio.checked = radio.value === state.kind;
+    }
+  }
+
+  // ---- Results ------------------------------------------------------------
+
+  let searchSeq = 0;
+  let searchAbort = null;
+
+  /**
+   * Facet counts for an axis that has a filter on it come from the same
+   * search without that filter, so the other chips of the axis say how many
+   * results choosing them would give (instead of all reading 0).
+   */
+  async function facetsWithoutOwnFilter(facets, signal) {
+    const merged = { ...facets };
+    const filtered = ['kind', ...FACET_AXES].filter((axis) => state[axis]);
+    const answers = await Promise.all(filtered.map((axis) => api(
+      `api/search?${searchQuery({ [axis]: '', offset: 0, limit: 1 })}`,
+      { signal },
+    ).then((r) => [axis, r.facets && r.facets[axis]]).catch((err) => {
+      if (err.name === 'AbortError') throw err;
+      return [axis, null];
+    })));
+    for (const [axis, counts] of answers) if (counts) merged[axis] = counts;
+    return merged;
+  }
+
+  async function runSearch({ focusResults = false } = {}) {
+    const seq = ++searchSeq;
+    if (searchAbort) searchAbort.abort();
+    const controller = new AbortController();
+    searchAbort = controller;
+    const list = $('results');
+    list.setAttribute('aria-busy', 'true');
+    writeUrl();
+    renderActiveFilters();
+    try {
+      const data = await api(`api/search?${searchQuery()}`, { signal: controller.signal });
+      const facets = await facetsWithoutOwnFilter(data.facets || {}, controller.signal);
+      if (seq !== searchSeq) return;
+      clearError($('search-error'));
+      renderResults(data);
+      updateChips(facets);
+      updateKindControls(facets.kind);
+      if (focusResults) $('results-heading').focus();
+    } catch (err) {
+      if (err.name === 'AbortError' || seq !== searchSeq) return;
+      showError($('search-error'), searchMessage(err));
+      renderResults(null);
+    } finally {
+      if (seq === searchSeq) list.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  function countText(data) {
+    const what = state.q.trim() ? ` for “${state.q.trim()}”` : '';
+    if (!data) return 'No results: the search failed.';
+    const total = Number(data.total) || 0;
+    if (total === 0) return `No results${what}. Try fewer words or remove a filter.`;
+    const shown = (data.hits || []).length;
+    const first = (Number(data.offset) || 0) + 1;
+    const last = first + shown - 1;
+    const noun = total === 1 ? 'result' : 'results';
+    if (shown === 0) return `${fmt(total)} ${noun}${what} (none on this page)`;
+    if (shown === total) return `${fmt(total)} ${noun}${what}`;
+    return `${fmt(first)}–${fmt(last)} of ${fmt(total)} ${noun}${what}`;
+  }
+
+  function renderResults(data) {
+    const list = $('results');
+    const count = $('result-count');
+    list.textContent = '';
+    count.textContent = countText(data);
+    count.dataset.total = data ? String(Number(data.total) || 0) : '';
+    const hits = (data && data.hits) || [];
+    for (const hit of hits) list.append(resultItem(hit));
+    if (data && hits.length === 0) {
+      list.append(el('li', { class: 'empty-state' },
+        el('p', { text: 'Nothing matches this search.' }),
+        el('p', { class: 'muted', text: 'Check the spelling, use fewer or more general words, or clear the filters on the left.' })));
+    }
+    renderPager(data);
+  }
+
+  function partnershipMeta(record) {
+    const bits = [];
+    if (record.scope) bits.push(valueName(record.scope));
+    if (record.start_year) bits.push(`since ${record.start_year}`);
+    if (Array.isArray(record.partners) && record.partners.length) {
+      bits.push(`${record.partners.length} ${record.partners.length === 1 ? 'partner' : 'partners'}`);
+    }
+    return bits.join(' · ');
+  }
+
+  function lessonMeta(record) {
+    const bits = [];
+    if (record.challenge) bits.push(`Challenge: ${valueName(record.challenge)}`);
+    if (record.source) bits.push(`Source: ${record.source}`);
+    return bits.join(' · ');
+  }
+
+  function resultItem(hit) {
+    const record = hit.record || {};
+    const kind = hit.kind === 'lesson' ? 'lesson' : 'partnership';
+    const open = el('button', {
+      type: 'button',
+      class: 'result-open',
+      'data-testid': 'result-title',
+      onclick: (event) => {
+        event.stopPropagation();
+        openRecord(kind, hit.id, { title: hit.title });
+      },
+    }, hit.title || hit.id);
+    const item = el('li', {
+      class: `result result-${kind}`,
+      'data-testid': 'result',
+      'data-id': hit.id,
+      'data-kind': kind,
+    },
+    el('div', { class: 'result-top' },
+      el('span', { class: `kind-tag kind-${kind}`, text: valueName(kind) }),
+      el('span', { class: 'result-meta', text: kind === 'lesson' ? lessonMeta(record) : partnershipMeta(record) })),
+    el('h3', { class: 'result-title' }, open),
+    el('p', { class: 'snippet', 'data-testid': 'result-snippet' }, snippetFragment(hit.snippet_html, hit.snippet)),
+    labelBadges(hit.labels));
+    // The whole card opens the record, unless the reader is selecting text.
+    item.addEventListener('click', () => {
+      const selection = window.getSelection();
+      if (selection && String(selection).trim()) return;
+      openRecord(kind, hit.id, { title: hit.title });
+    });
+    return item;
+  }
+
+  function labelBadges(labels, extraClass = '') {
+    const box = el('div', { class: `badges ${extraClass}`.trim(), 'data-testid': 'label-badges' });
+    const sorted = [...(labels || [])].sort((a, b) => CLASS_AXES.indexOf(a.axis) - CLASS_AXES.indexOf(b.axis));
+    for (const label of sorted) box.append(labelBadge(label));
+    return box;
+  }
+
+  function labelBadge(label) {
+    const gold = label.origin === 'gold';
+    const origin = gold ? 'gold' : `predicted ${percent(label.probability)}`.trim();
+    const help = gold
+      ? `${axisName(label.axis)} ${valueName(label.label)}: labelled by people (gold)`
+      : `${axisName(label.axis)} ${valueName(label.label)}: predicted by the classifier, probability ${percent(label.probability)}`;
+    return el('span', {
+      class: `badge axis-${label.axis} ${gold ? 'is-gold' : 'is-predicted'}`,
+      'data-testid': 'label-badge',
+      'data-axis': label.axis,
+      'data-origin': gold ? 'gold' : 'predicted',
+      title: help,
+    },
+    el('span', { class: 'badge-axis', text: axisName(label.axis) }),
+    el('span', { class: 'badge-value', text: valueName(label.label) }),
+    el('span', { class: 'badge-origin', text: origin }));
+  }
+
+  function renderPager(data) {
+    const prev = $('prev-page');
+    const next = $('next-page');
+    const info = $('page-info');
+    const total = data ? Number(data.total) || 0 : 0;
+    const offset = data ? Number(data.offset) || 0 : 0;
+    const limit = data ? Number(data.limit) || PAGE_SIZE : PAGE_SIZE;
+    const pages = Math.max(1, Math.ceil(total / limit));
+    const page = Math.min(pages, Math.floor(offset / limit) + 1);
+    $('pager').hidden = total <= limit && offset === 0;
+    prev.disabled = offset <= 0;
+    next.disabled = offset + limit >= total;
+    info.textContent = total ? `Page ${page} of ${pages}` : '';
+  }
+
+  function page(step) {
+    state.offset = Math.max(0, state.offset + step * PAGE_SIZE);
+    runSearch({ focusResults: true });
+    $('results-heading').scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }
+
+  // ---- Classification display (record view and classify panel) -----------
+
+  function probabilityBars(probabilities, chosen) {
+    const entries = Object.entries(probabilities || {})
+      .filter(([, p]) => typeof p === 'number')
+      .sort((a, b) => b[1] - a[1]);
+    const list = el('ul', { class: 'prob-bars' });
+    for (const [value, p] of entries) {
+      const fill = el('span', { class: 'pb-fill' });
+      fill.style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
+      list.append(el('li', { class: value === chosen ? 'is-chosen' : null, 'data-testid': 'probability' },
+        el('span', { class: 'pb-name', text: valueName(value) }),
+        el('span', { class: 'pb-track', 'aria-hidden': 'true' }, fill),
+        el('span', { class: 'pb-value', text: percent(p) })));
+    }
+    return list;
+  }
+
+  function evidenceTerms(evidence) {
+    const list = el('ul', { class: 'terms', 'data-testid': 'evidence-terms' });
+    for (const item of evidence || []) {
+      if (!item || typeof item.term !== 'string') continue;
+      const where = item.source && item.source !== 'text' ? ` (${item.source})` : '';
+      const weight = typeof item.weight === 'number' ? `weight ${item.weight >= 0 ? '+' : ''}${item.weight.toFixed(3)}` : '';
+      list.append(el('li', { class: 'term', title: `${weight}${where}`.trim() || null }, `${item.term}${where}`));
+    }
+    return list;
+  }
+
+  /**
+   * One axis: label and probability, a bar per class, evidence words and
+   * the sentence that carries them. `gold` is the people's label, if any.
+   */
+  function axisBlock(axis, prediction, gold) {
+    const block = el('section', { class: 'axis-block', 'data-testid': `axis-${axis}`, 'data-axis': axis });
+    block.append(el('h4', { class: 'axis-head' },
+      el('span', { class: 'axis-name', text: axisName(axis) }),
+      el('span', { class: 'axis-label', 'data-testid': 'axis-label', text: valueName(prediction.label) }),
+      el('span', { class: 'axis-prob', 'data-testid': 'axis-probability', text: percent(prediction.probability) })));
+    if (gold) {
+      const same = gold === prediction.label;
+      block.append(el('p', { class: `gold-note ${same ? 'agrees' : 'differs'}` }, same
+        ? `Agrees with the gold label (${valueName(gold)}).`
+        : `People labelled this record ${valueName(gold)}; from the text alone the model says ${valueName(prediction.label)}.`));
+    }
+    block.append(probabilityBars(prediction.probabilities, prediction.label));
+    const evidence = Array.isArray(prediction.evidence) ? prediction.evidence : [];
+    if (evidence.length) {
+      block.append(el('p', { class: 'sub-label', text: 'Words that point to this type' }), evidenceTerms(evidence));
+    }
+    if (typeof prediction.sentence === 'string' && prediction.sentence.trim()) {
+      block.append(el('p', { class: 'sub-label', text: 'Strongest sentence' }),
+        el('blockquote', { class: 'evidence-sentence', 'data-testid': 'evidence-sentence' },
+          highlightTerms(prediction.sentence, evidence)));
+    } else if (!evidence.length) {
+      block.append(el('p', { class: 'muted small', text: 'No single word stood out; the type comes from the text as a whole.' }));
+    }
+    return block;
+  }
+
+  function classificationView(classification, labels) {
+    const box = el('div', { class: 'classification', 'data-testid': 'classification' });
+    if (!classification || typeof classification !== 'object') {
+      box.append(el('p', { class: 'muted', text: 'The model has no classification for this record (it has no text to read).' }));
+      return box;
+    }
+    const rank = (axis) => (CLASS_AXES.includes(axis) ? CLASS_AXES.indexOf(axis) : CLASS_AXES.length);
+    const axes = Object.keys(classification).sort((a, b) => rank(a) - rank(b));
+    for (const axis of axes) {
+      const prediction = classification[axis];
+      if (!prediction || typeof prediction !== 'object') continue;
+      const gold = (labels || []).find((l) => l.axis === axis && l.origin === 'gold');
+      box.append(axisBlock(axis, prediction, gold && gold.label));
+    }
+    return box;
+  }
+
+  // ---- Record view --------------------------------------------------------
+
+  const recordHistory = []; // [{kind, id, title}] for the Back button
+  let recordSeq = 0;
+  let lastFocus = null;
+
+  function currentRecordRef() {
+    const dialog = $('record-view');
+    if (!dialog.open || !recordHistory.length) return '';
+    const top = recordHistory[recordHistory.length - 1];
+    return `${top.kind}:${top.id}`;
+  }
+
+  function openRecord(kind, id, { title = '', fromRecord = false } = {}) {
+    const dialog = $('record-view');
+    if (!dialog.open) {
+      lastFocus = document.activeElement;
+      recordHistory.length = 0;
+    }
+    if (!fromRecord) recordHistory.length = 0;
+    recordHistory.push({ kind, id, title });
+    loadRecord();
+    if (!dialog.open) dialog.showModal();
+    $('record-close').focus();
+  }
+
+  async function loadRecord() {
+    const seq = ++recordSeq;
+    const { kind, id, title } = recordHistory[recordHistory.length - 1];
+    $('record-back').hidden = recordHistory.length < 2;
+    $('record-kind').textContent = valueName(kind);
+    $('record-title').textContent = title || id;
+    clearError($('record-error'));
+    const content = $('record-content');
+    content.textContent = '';
+    content.append(el('p', { class: 'muted loading-line', text: 'Loading the record…' }));
+    $('record-body').scrollTop = 0;
+    writeUrl(`${kind}:${id}`);
+    try {
+      const path = kind === 'lesson' ? 'lessons' : 'partnerships';
+      const data = await api(`api/${path}/${encodeURIComponent(id)}`);
+      if (seq !== recordSeq) return;
+      renderRecord(data, kind);
+    } catch (err) {
+      if (seq !== recordSeq) return;
+      content.textContent = '';
+      showError($('record-error'), err.status === 404
+        ? `This record is no longer in the index (${err.message}).`
+        : err.message);
+    }
+  }
+
+  function definition(term, ...values) {
+    const kept = values.flat().filter((v) => v != null && v !== '');
+    if (!kept.length) return [];
+    return [el('dt', { text: term }), el('dd', {}, ...kept)];
+  }
+
+  function safeLink(url) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return url;
+      return el('a', { href: parsed.href, target: '_blank', rel: 'noopener noreferrer' }, url);
+    } catch (_) {
+      return url;
+    }
+  }
+
+  function tagList(values, className = 'tag') {
+    if (!Array.isArray(values) || !values.length) return null;
+    return el('ul', { class: 'tag-list' }, values.map((v) => el('li', { class: className, text: valueName(v) })));
+  }
+
+  function partnershipDetails(record) {
+    const partners = Array.isArray(record.partners) && record.partners.length
+      ? el('ul', { class: 'partner-list', 'data-testid': 'record-partners' }, record.partners.map((p) => el('li', {},
+        el('span', { class: 'partner-name', text: p.name || '' }),
+        p.sector ? el('span', { class: `sector sector-${p.sector}`, text: valueName(p.sector) }) : null)))
+      : null;
+    return el('dl', { class: 'facts' },
+      definition('Partners', partners || el('span', { class: 'muted', text: 'No partner list in the record' })),
+      definition('Lead', record.lead),
+      definition('Themes', tagList(record.themes)),
+      definition('Scope', record.scope ? valueName(record.scope) : null),
+      definition('Started', record.start_year ? String(record.start_year) : null),
+      definition('Website', record.url ? safeLink(record.url) : null),
+      definition('Label confidence', record.confidence === 'low'
+        ? 'Low: the annotators needed the codebook’s tie-breakers'
+        : null),
+      definition('Record id', el('code', { text: record.id || '' })));
+  }
+
+  function lessonDetails(record) {
+    const applies = record.applies_to || {};
+    const appliesTo = [...(applies.function || []), ...(applies.mode || [])];
+    const examples = Array.isArray(record.examples) && record.examples.length
+      ? el('ul', { class: 'example-list' }, record.examples.map((id) => el('li', {},
+        el('button', {
+          type: 'button',
+          class: 'link-button',
+          onclick: () => openRecord('partnership', id, { fromRecord: true }),
+        }, id))))
+      : null;
+    return el('dl', { class: 'facts' },
+      definition('Challenge', record.challenge
+        ? el('span', { title: VALUE_HELP[record.challenge] || null, text: valueName(record.challenge) })
+        : null),
+      definition('Applies to', tagList(appliesTo)),
+      definition('Source', record.source),
+      definition('Example partnerships', examples),
+      definition('Record id', el('code', { text: record.id || '' })));
+  }
+
+  function relatedList(hits, kind) {
+    const heading = kind === 'lesson' ? 'Example partnerships' : 'Lessons for partnerships of this type';
+    const section = el('section', { class: 'related', 'aria-labelledby': 'related-heading', 'data-testid': 'related' },
+      el('h3', { id: 'related-heading', text: heading }));
+    if (!hits || !hits.length) {
+      section.append(el('p', { class: 'muted', text: kind === 'lesson' ? 'No example partnerships found.' : 'No lessons found for this type.' }));
+      return section;
+    }
+    const list = el('ul', { class: 'related-list' });
+    for (const hit of hits) {
+      const relatedKind = hit.kind === 'lesson' ? 'lesson' : 'partnership';
+      list.append(el('li', {},
+        el('button', {
+          type: 'button',
+          class: 'related-item',
+          'data-testid': 'related-item',
+          'data-id': hit.id,
+          onclick: () => openRecord(relatedKind, hit.id, { title: hit.title, fromRecord: true }),
+        },
+        el('span', { class: 'related-title', text: hit.title || hit.id }),
+        el('span', { class: 'related-snippet', text: hit.snippet || '' }),
+        labelBadges(hit.labels, 'compact'))));
+    }
+    section.append(list);
+    return section;
+  }
+
+  function renderRecord(data, kind) {
+    const record = data.record || {};
+    $('record-title').textContent = data.title || record.name || record.title || data.id;
+    const top = recordHistory[recordHistory.length - 1];
+    if (top) top.title = $('record-title').textContent;
+    const content = $('record-content');
+    content.textContent = '';
+    const text = kind === 'lesson' ? record.text : record.description;
+    const main = el('div', { class: 'record-main' },
+      labelBadges(data.labels, 'record-labels'),
+      el('div', { class: 'record-text', 'data-testid': 'record-text' },
+        ...String(text || '').split(/\n\s*\n/).filter((p) => p.trim()).map((p) => el('p', { text: p }))),
+      kind === 'lesson' ? lessonDetails(record) : partnershipDetails(record));
+    const side = el('div', { class: 'record-side' },
+      el('h3', { text: 'Why this type' }),
+      el('p', { class: 'muted small', text: 'What the classifier reads in the text, per axis.' }),
+      classificationView(data.classification, data.labels));
+    content.append(el('div', { class: 'record-columns' }, main, side), relatedList(data.related, kind));
+  }
+
+  function closeRecord() {
+    const dialog = $('record-view');
+    if (dialog.open) dialog.close();
+  }
+
+  function onRecordClosed() {
+    recordHistory.length = 0;
+    recordSeq++;
+    writeUrl('');
+    if (lastFocus && document.contains(lastFocus)) lastFocus.focus();
+  }
+
+  // ---- Classify panel -----------------------------------------------------
+
+  let classifySeq = 0;
+
+  async function classify(event) {
+    event.preventDefault();
+    const text = $('classify-text').value;
+    const kind = $('classify-kind').value;
+    const result = $('classify-result');
+    const error = $('classify-error');
+    if (!text.trim()) {
+      result.textContent = '';
+      showError(error, 'Paste a description into the box first.');
+      $('classify-text').focus();
+      return;
+    }
+    const seq = ++classifySeq;
+    const button = $('classify-button');
+    button.disabled = true;
+    result.setAttribute('aria-busy', 'true');
+    try {
+      const data = await api('api/classify', { json: { text, kind } });
+      if (seq !== classifySeq) return;
+      clearError(error);
+      result.textContent = '';
+      result.append(el('p', { class: 'sub-label', text: `Predicted type of this ${valueName(data.kind || kind).toLowerCase()}` }),
+        classificationView(data.classification, []));
+      result.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    } catch (err) {
+      if (seq !== classifySeq) return;
+      result.textContent = '';
+      showError(error, err.message);
+    } finally {
+      if (seq === classifySeq) {
+        button.disabled = false;
+        result.setAttribute('aria-busy', 'false');
+      }
+    }
+  }
+
+  // ---- Registry chart -----------------------------------------------------
+
+  function chartGroup(axis, counts, goldCounts, note) {
+    const values = [...FACET_VALUES[axis], ...Object.keys(counts).filter((v) => !FACET_VALUES[axis].includes(v))];
+    const max = Math.max(1, ...values.map((v) => Number(counts[v] || 0)));
+    const rows = el('ul', { class: 'chart-rows' });
+    for (const value of values) {
+      const total = Number(counts[value] || 0);
+      const gold = Math.min(total, Number((goldCounts || {})[value] || 0));
+      const goldBar = el('span', { class: 'cr-gold' });
+      const predBar = el('span', { class: 'cr-pred' });
+      goldBar.style.width = `${(gold / max) * 100}%`;
+      predBar.style.width = `${((total - gold) / max) * 100}%`;
+      const predicted = total - gold;
+      rows.append(el('li', {}, el('button', {
+        type: 'button',
+        class: 'chart-row',
+        'data-testid': `chart-${axis}-${value}`,
+        'data-count': String(total),
+        title: VALUE_HELP[value] || null,
+        'aria-label': `${valueName(value)}: ${fmt(total)} records, ${fmt(gold)} gold and ${fmt(predicted)} predicted. Show them.`,
+        onclick: () => {
+          for (const key of ['kind', ...FACET_AXES]) state[key] = '';
+          state[axis] = value;
+          state.kind = axis === 'challenge' ? 'lesson' : 'partnership';
+          state.offset = 0;
+          syncControls();
+          runSearch({ focusResults: true });
+        },
+      },
+      el('span', { class: 'cr-name', text: valueName(value) }),
+      el('span', { class: 'cr-track', 'aria-hidden': 'true' }, goldBar, predBar),
+      el('span', { class: 'cr-count', text: fmt(total) }))));
+    }
+    return el('div', { class: 'chart-group' },
+      el('h3', {}, axisName(axis), note ? el('span', { class: 'facet-hint', text: note }) : null),
+      rows);
+  }
+
+  async function loadStats() {
+    const chart = $('stats-chart');
+    try {
+      const stats = await api('api/stats');
+      const facets = stats.facets || {};
+      const gold = stats.gold || {};
+      chart.textContent = '';
+      chart.append(
+        chartGroup('function', facets.function || {}, gold.function, 'partnerships'),
+        chartGroup('mode', facets.mode || {}, gold.mode, 'partnerships'),
+        chartGroup('challenge', facets.challenge || {}, gold.challenge, 'lessons'),
+        el('p', { class: 'chart-legend', 'aria-hidden': 'true' },
+          el('span', { class: 'legend-swatch gold' }), 'gold',
+          el('span', { class: 'legend-swatch predicted' }), 'predicted'));
+      const kinds = facets.kind || {};
+      const total = Number(stats.total) || 0;
+      $('header-total').textContent = `${fmt(total)} records indexed · ${fmt(Number(kinds.partnership || 0))} partnerships · ${fmt(Number(kinds.lesson || 0))} lessons`;
+      clearError($('stats-error'));
+    } catch (err) {
+      showError($('stats-error'), `The registry overview could not be loaded: ${err.message}`);
+    }
+  }
+
+  // ---- Wiring -------------------------------------------------------------
+
+  function init() {
+    buildChips();
+    const recordRef = readUrl();
+    syncControls();
+
+    $('search-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      state.q = $('q').value;
+      state.offset = 0;
+      runSearch();
+    });
+    for (const radio of document.querySelectorAll('input[name="kind"]')) {
+      radio.addEventListener('change', () => {
+        state.kind = radio.value;
+        state.offset = 0;
+        runSearch();
+      });
+    }
+    $('gold-only').addEventListener('change', (event) => {
+      state.gold_only = event.target.checked;
+      state.offset = 0;
+      runSearch();
+    });
+    $('clear-filters').addEventListener('click', () => {
+      for (const key of ['kind', ...FACET_AXES]) state[key] = '';
+      state.gold_only = false;
+      state.offset = 0;
+      syncControls();
+      runSearch();
+    });
+    $('prev-page').addEventListener('click', () => page(-1));
+    $('next-page').addEventListener('click', () => page(1));
+
+    const dialog = $('record-view');
+    $('record-close').addEventListener('click', closeRecord);
+    $('record-back').addEventListener('click', () => {
+      if (recordHistory.length > 1) {
+        recordHistory.pop();
+        loadRecord();
+        $('record-close').focus();
+      }
+    });
+    dialog.addEventListener('close', onRecordClosed);
+    // A click on the backdrop lands on the dialog element itself.
+    dialog.addEventListener('click', (event) => {
+      if (event.target === dialog) closeRecord();
+    });
+
+    $('classify-form').addEventListener('submit', classify);
+    $('classify-text').addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        $('classify-form').requestSubmit();
+      }
+    });
+
+    // "/" jumps to the search box, as on many search sites.
+    document.addEventListener('keydown', (event) => {
+      if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
+      const target = event.target;
+      const typing = target instanceof HTMLElement
+        && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+      if (typing || dialog.open) return;
+      event.preventDefault();
+      $('q').focus();
+      $('q').select();
+    });
+
+    runSearch();
+    loadStats();
+    if (recordRef) {
+      const split = recordRef.indexOf(':');
+      const kind = recordRef.slice(0, split);
+      const id = recordRef.slice(split + 1);
+      if (split > 0 && id && (kind === 'partnership' || kind === 'lesson')) openRecord(kind, id);
+    }
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,385 @@
+#!/usr/bin/env node
+// Browser check of the page served by `partnerkb serve`.
+//
+//   node tests/browser/check.mjs BASE_URL SCREENSHOT_DIR
+//
+// Drives headless Chromium (playwright-core, the system's browser) through
+// what an analyst does: search, filter, open a record, classify a text, make
+// a query mistake. Each step compares what the page shows with what the API
+// answers for the same request, prints one line when it passes, and the run
+// stops with a non-zero exit at the first failure.
+
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [baseArg, shotArg] = process.argv.slice(2);
+if (!baseArg || !shotArg) {
+  console.error('usage: node tests/browser/check.mjs BASE_URL SCREENSHOT_DIR');
+  process.exit(2);
+}
+// The page uses relative URLs, so the base must name a directory.
+const BASE = new URL(baseArg.endsWith('/') ? baseArg : `${baseArg}/`);
+const SHOTS = path.resolve(shotArg);
+const WAIT = 15_000;
+const QUERY = 'water';
+const BAD_QUERY = 'title:(';
+const DESCRIPTION = 'The alliance pools donor money in a common trust fund and runs a joint field '
+  + 'programme that immunizes children and trains health workers in forty countries. '
+  + 'Governments, vaccine makers, UNICEF and WHO share the work of delivery.';
+
+const apiUrl = (route, params) => {
+  const url = new URL(route, BASE);
+  if (params) url.search = new URLSearchParams(params).toString();
+  return url;
+};
+
+async function apiGet(route, params) {
+  const response = await fetch(apiUrl(route, params));
+  const body = await response.json().catch(() => null);
+  return { status: response.status, body };
+}
+
+async function apiPost(route, json) {
+  const response = await fetch(apiUrl(route), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(json),
+  });
+  const body = await response.json().catch(() => null);
+  return { status: response.status, body };
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const VALUE_NAMES = {
+  operational: 'Operational',
+  advocacy: 'Advocacy',
+  negotiation: 'Negotiation',
+  coordination: 'Coordination',
+  implementation: 'Implementation',
+};
+
+// ---- Browser ---------------------------------------------------------------
+
+await mkdir(SHOTS, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+const page = await context.newPage();
+page.setDefaultTimeout(WAIT);
+
+const foreignRequests = [];
+const pageErrors = [];
+const cspViolations = [];
+context.on('request', (request) => {
+  const url = new URL(request.url());
+  if (['data:', 'blob:', 'about:'].includes(url.protocol)) return;
+  if (url.host !== BASE.host || url.protocol !== BASE.protocol) foreignRequests.push(request.url());
+});
+page.on('pageerror', (err) => pageErrors.push(err.message));
+page.on('console', (message) => {
+  if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+    cspViolations.push(message.text());
+  }
+});
+
+let passed = 0;
+
+async function step(name, work) {
+  try {
+    await work();
+    if (pageErrors.length) throw new Error(`script error on the page: ${pageErrors.join(' | ')}`);
+    if (cspViolations.length) throw new Error(`Content Security Policy violation: ${cspViolations.join(' | ')}`);
+    if (foreignRequests.length) throw new Error(`request to another host: ${foreignRequests.join(', ')}`);
+  } catch (err) {
+    console.log(`FAIL ${passed + 1} - ${name}: ${err.message}`);
+    await page.screenshot({ path: path.join(SHOTS, 'failure.png') }).catch(() => {});
+    console.log(`${passed} passed, 1 failed`);
+    await browser.close();
+    process.exit(1);
+  }
+  passed += 1;
+  console.log(`ok ${passed} - ${name}`);
+}
+
+// ---- Page helpers ------------------------------------------------------------
+
+const countLocator = page.getByTestId('result-count');
+
+/** Wait until the displayed count shows a finished search and return it. */
+async function displayedTotal() {
+  await page.waitForFunction(() => {
+    const list = document.querySelector('[data-testid="results"]');
+    const count = document.querySelector('[data-testid="result-count"]');
+    return list && list.getAttribute('aria-busy') === 'false' && count && count.dataset.total !== undefined;
+  });
+  const raw = await countLocator.getAttribute('data-total');
+  const text = (await countLocator.textContent()) || '';
+  const total = Number(raw);
+  assert(raw !== '' && Number.isInteger(total), `result count is not a number: "${text}"`);
+  const digits = text.replace(/[,\s]/g, '');
+  assert(total === 0 ? /no results/i.test(text) : digits.includes(String(total)),
+    `the count text "${text}" does not show the total ${total}`);
+  return total;
+}
+
+/** Run `action`, which starts a search, and wait for the page to show it. */
+async function searchDone(action, matches) {
+  const response = page.waitForResponse((r) => {
+    const url = new URL(r.url());
+    if (!url.pathname.endsWith('/api/search')) return false;
+    return Object.entries(matches).every(([key, value]) => (url.searchParams.get(key) || '') === value);
+  });
+  await action();
+  await response;
+  return displayedTotal();
+}
+
+async function resultIds() {
+  return page.getByTestId('result').evaluateAll((items) => items.map((li) => li.dataset.id));
+}
+
+// ---- Steps -------------------------------------------------------------------
+
+await step(`open ${BASE.href}`, async () => {
+  const response = await page.goto(BASE.href, { waitUntil: 'load' });
+  assert(response && response.ok(), `GET ${BASE.href} answered ${response && response.status()}`);
+  await displayedTotal();
+  const title = await page.title();
+  assert(/partnerkb/i.test(title), `unexpected page title "${title}"`);
+});
+
+await step('search box has a label and is reached with Tab', async () => {
+  const input = page.getByLabel('Search partnerships and lessons', { exact: true });
+  assert(await input.count() === 1, 'no input labelled "Search partnerships and lessons"');
+  const label = await page.locator('#q').evaluate((node) => {
+    const viaLabel = [...(node.labels || [])].map((l) => l.textContent.trim()).join(' ');
+    return viaLabel || node.getAttribute('aria-label') || '';
+  });
+  assert(label.length > 0, 'the search input has no accessible label');
+  for (const landmark of ['main', 'banner', 'search', 'complementary']) {
+    assert(await page.getByRole(landmark).count() >= 1, `no ${landmark} landmark`);
+  }
+  await page.locator('body').click({ position: { x: 1, y: 1 } });
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  let reached = false;
+  for (let i = 0; i < 30 && !reached; i += 1) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement && document.activeElement.id === 'q');
+  }
+  assert(reached, 'the search input was not reached within 30 Tab presses');
+});
+
+let waterTotal = 0;
+
+await step(`search "${QUERY}" shows the API's total and hits`, async () => {
+  await page.getByTestId('search-input').fill(QUERY);
+  waterTotal = await searchDone(() => page.getByTestId('search-input').press('Enter'), { q: QUERY });
+  const api = await apiGet('api/search', { q: QUERY });
+  assert(api.status === 200, `GET api/search?q=${QUERY} answered ${api.status}`);
+  assert(waterTotal === api.body.total, `page shows ${waterTotal} results, the API says ${api.body.total}`);
+  assert(waterTotal > 0, `no results for "${QUERY}"; the check needs some`);
+  const ids = await resultIds();
+  const apiIds = api.body.hits.map((h) => h.id);
+  assert(JSON.stringify(ids) === JSON.stringify(apiIds),
+    `listed results ${JSON.stringify(ids)} differ from the API's ${JSON.stringify(apiIds)}`);
+  const marks = await page.getByTestId('result-snippet').locator('mark').count();
+  assert(marks > 0, 'no highlighted match in any snippet');
+  assert(await page.getByTestId('result').first().getByTestId('label-badge').count() > 0,
+    'the first result has no label badge');
+});
+
+await step('the button submits the search too', async () => {
+  const total = await searchDone(() => page.getByTestId('search-button').click(), { q: QUERY });
+  assert(total === waterTotal, `the Search button gave ${total} results, Enter gave ${waterTotal}`);
+});
+
+await step('filter chip "mode: implementation" gives the total it announced', async () => {
+  let chip = page.getByTestId('chip-mode-implementation');
+  let value = 'implementation';
+  let announced = Number(await chip.getAttribute('data-count'));
+  if (!(announced > 0)) {
+    // This index has no implementation hits for the query: use the largest mode.
+    const chips = await page.locator('[data-axis="mode"].chip').evaluateAll((nodes) => nodes
+      .map((n) => ({ value: n.dataset.value, count: Number(n.dataset.count) }))
+      .sort((a, b) => b.count - a.count));
+    assert(chips.length && chips[0].count > 0, 'every mode chip shows 0');
+    value = chips[0].value;
+    chip = page.getByTestId(`chip-mode-${value}`);
+    announced = chips[0].count;
+  }
+  assert(await chip.evaluate((n) => n.tagName === 'BUTTON'), 'the chip is not a <button>');
+  assert(await chip.getAttribute('aria-pressed') === 'false', 'the chip starts pressed');
+  const api = await apiGet('api/search', { q: QUERY, mode: value });
+  const facetCount = (await apiGet('api/search', { q: QUERY })).body.facets.mode[value];
+  assert(announced === facetCount, `chip shows ${announced}, the API facet says ${facetCount}`);
+  const total = await searchDone(() => chip.click(), { q: QUERY, mode: value });
+  assert(await chip.getAttribute('aria-pressed') === 'true', 'the chip is not pressed after a click');
+  assert(total === api.body.total, `page shows ${total} results, the API says ${api.body.total} for mode=${value}`);
+  assert(total === announced, `page shows ${total} results, the chip announced ${announced}`);
+  const ids = await resultIds();
+  assert(JSON.stringify(ids) === JSON.stringify(api.body.hits.map((h) => h.id)),
+    'the filtered list differs from the API\'s');
+  await page.screenshot({ path: path.join(SHOTS, 'search.png') });
+
+  // The same chip toggles back from the keyboard.
+  await chip.focus();
+  const back = await searchDone(() => page.keyboard.press('Space'), { q: QUERY, mode: '' });
+  assert(await chip.getAttribute('aria-pressed') === 'false', 'Space did not release the chip');
+  assert(back === waterTotal, `after releasing the chip the page shows ${back}, expected ${waterTotal}`);
+});
+
+await step('the kind selector limits results to lessons or partnerships', async () => {
+  const api = await apiGet('api/search', { q: QUERY, kind: 'partnership' });
+  const total = await searchDone(() => page.locator('label[for="kind-partnership"]').click(),
+    { q: QUERY, kind: 'partnership' });
+  assert(total === api.body.total, `kind=partnership: page ${total}, API ${api.body.total}`);
+  const kinds = await page.getByTestId('result').evaluateAll((items) => items.map((li) => li.dataset.kind));
+  assert(kinds.every((k) => k === 'partnership'), `non-partnership results listed: ${kinds}`);
+  await searchDone(() => page.locator('label[for="kind-all"]').click(), { q: QUERY, kind: '' });
+});
+
+await step('paging moves by the page size', async () => {
+  await searchDone(async () => {
+    await page.getByTestId('search-input').fill('');
+    await page.getByTestId('search-input').press('Enter');
+  }, { q: '' });
+  const api = await apiGet('api/search', { q: '', offset: '10', limit: '10' });
+  assert(api.body.total > 10, 'fewer than 11 records: cannot check paging');
+  const next = page.getByTestId('next-page');
+  await searchDone(() => next.click(), { offset: '10' });
+  const ids = await resultIds();
+  assert(JSON.stringify(ids) === JSON.stringify(api.body.hits.map((h) => h.id)),
+    'page 2 differs from the API\'s offset=10');
+  await searchDone(() => page.getByTestId('prev-page').click(), { offset: '0' });
+  await searchDone(async () => {
+    await page.getByTestId('search-input').fill(QUERY);
+    await page.getByTestId('search-input').press('Enter');
+  }, { q: QUERY });
+});
+
+await step('open the first result: title, labels, probabilities, related', async () => {
+  const first = page.getByTestId('result').first();
+  const id = await first.getAttribute('data-id');
+  const kind = await first.getAttribute('data-kind');
+  const api = await apiGet(`api/${kind === 'lesson' ? 'lessons' : 'partnerships'}/${encodeURIComponent(id)}`);
+  assert(api.status === 200, `GET the record ${id} answered ${api.status}`);
+  await first.getByTestId('result-title').click();
+  const dialog = page.getByTestId('record-view');
+  await dialog.waitFor({ state: 'visible' });
+  await dialog.getByTestId('classification').or(dialog.getByTestId('record-error').locator('strong'))
+    .first().waitFor();
+  const title = (await dialog.getByTestId('record-title').textContent()).trim();
+  assert(title === api.body.title, `record view title "${title}", the API says "${api.body.title}"`);
+  const badges = await dialog.locator('.record-labels [data-testid="label-badge"]').count();
+  assert(badges >= 1, 'the record view shows no label badge');
+  assert(badges === api.body.labels.length, `record view shows ${badges} labels, the API has ${api.body.labels.length}`);
+  const probability = await dialog.getByTestId('axis-probability').first().textContent();
+  assert(/\d+%/.test(probability || ''), `no probability in the record view (got "${probability}")`);
+  const bars = await dialog.getByTestId('probability').count();
+  assert(bars >= 2, 'no probability bars in the record view');
+  const text = await dialog.getByTestId('record-text').textContent();
+  const expected = kind === 'lesson' ? api.body.record.text : api.body.record.description;
+  assert(text.replace(/\s+/g, ' ').trim().startsWith(String(expected).replace(/\s+/g, ' ').trim().slice(0, 60)),
+    'the record text is not shown');
+  const related = dialog.getByTestId('related');
+  const heading = await related.locator('h3').textContent();
+  const wanted = kind === 'lesson' ? 'Example partnerships' : 'Lessons for partnerships of this type';
+  assert(heading.trim() === wanted, `related section heading "${heading}"`);
+  const items = await related.getByTestId('related-item').count();
+  assert(items === api.body.related.length, `${items} related items shown, the API has ${api.body.related.length}`);
+  await page.screenshot({ path: path.join(SHOTS, 'record.png') });
+  if (items > 0) {
+    const relatedTitle = (await related.getByTestId('related-item').first().locator('.related-title').textContent()).trim();
+    await related.getByTestId('related-item').first().click();
+    await page.waitForFunction((t) => {
+      const h = document.querySelector('[data-testid="record-title"]');
+      const c = document.querySelector('[data-testid="record-view"] [data-testid="classification"]');
+      return h && h.textContent.trim() === t && c;
+    }, relatedTitle);
+    await dialog.getByTestId('record-back').click();
+    await page.waitForFunction((t) => {
+      const h = document.querySelector('[data-testid="record-title"]');
+      return h && h.textContent.trim() === t;
+    }, title);
+  }
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  const focused = await page.evaluate(() => document.activeElement && document.activeElement.dataset.testid);
+  assert(focused === 'result-title', `focus did not return to the result after closing (on ${focused})`);
+});
+
+await step('a result opens with the keyboard (Enter)', async () => {
+  await page.getByTestId('result-title').nth(1).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByTestId('record-view');
+  await dialog.waitFor({ state: 'visible' });
+  await dialog.getByTestId('classification').waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+});
+
+await step('classify a pasted description', async () => {
+  const panel = page.getByTestId('classify');
+  await panel.scrollIntoViewIfNeeded();
+  await page.getByLabel('Paste a partnership description or a lesson').fill(DESCRIPTION);
+  const api = await apiPost('api/classify', { text: DESCRIPTION, kind: 'partnership' });
+  assert(api.status === 200, `POST api/classify answered ${api.status}`);
+  await page.getByTestId('classify-button').click();
+  const result = page.getByTestId('classify-result');
+  for (const axis of ['function', 'mode']) {
+    const block = result.getByTestId(`axis-${axis}`);
+    await block.waitFor();
+    const label = (await block.getByTestId('axis-label').textContent()).trim();
+    const expected = VALUE_NAMES[api.body.classification[axis].label];
+    assert(label === expected, `${axis}: page says "${label}", the API says "${expected}"`);
+    const probability = await block.getByTestId('axis-probability').textContent();
+    assert(/\d+%/.test(probability), `${axis}: no probability (got "${probability}")`);
+    const bars = await block.getByTestId('probability').count();
+    const classes = Object.keys(api.body.classification[axis].probabilities).length;
+    assert(bars === classes, `${axis}: ${bars} probability bars for ${classes} classes`);
+  }
+  assert(await result.getByTestId('evidence-terms').first().locator('li').count() > 0, 'no evidence terms shown');
+  await result.scrollIntoViewIfNeeded();
+  await page.waitForTimeout(400); // let the page's smooth scroll settle
+  await page.screenshot({ path: path.join(SHOTS, 'classify.png') });
+});
+
+await step('empty text in the classifier shows an error', async () => {
+  await page.getByLabel('Paste a partnership description or a lesson').fill('   ');
+  await page.getByTestId('classify-button').click();
+  const alert = page.getByTestId('classify-error');
+  await alert.waitFor({ state: 'visible' });
+  assert(await alert.getAttribute('role') === 'alert', 'the classify error region is not role="alert"');
+});
+
+await step(`a bad query (${BAD_QUERY}) shows the API's error in an alert`, async () => {
+  const api = await apiGet('api/search', { q: BAD_QUERY });
+  assert(api.status === 400, `the API answered ${api.status} to q=${BAD_QUERY}, expected 400`);
+  assert(api.body && typeof api.body.error === 'string', 'the API error has no "error" message');
+  await page.getByTestId('search-input').fill(BAD_QUERY);
+  await page.getByTestId('search-input').press('Enter');
+  const alert = page.getByRole('alert').filter({ hasText: api.body.error });
+  await alert.waitFor({ state: 'visible' });
+  assert(await alert.getAttribute('id') === 'search-error', 'the error is not in the search alert region');
+  // A good search clears the alert again.
+  await page.getByTestId('search-input').fill(QUERY);
+  await page.getByTestId('search-input').press('Enter');
+  await page.getByTestId('search-error').waitFor({ state: 'hidden' });
+});
+
+await step('no request left this server', async () => {
+  assert(foreignRequests.length === 0, `requests to other hosts: ${foreignRequests.join(', ')}`);
+});
+
+await browser.close();
+console.log(`${passed} passed, 0 failed`);

@@ -88,6 +88,8 @@
 
   const $ = (id) => document.getElementById(id);
 
+  const scrollBehavior = () => (window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth');
+
   /** Create an element. Strings among `kids` become text nodes. */
   function el(tag, props = {}, ...kids) {
     const node = document.createElement(tag);
@@ -554,7 +556,7 @@
   function page(step) {
     state.offset = Math.max(0, state.offset + step * PAGE_SIZE);
     runSearch({ focusResults: true });
-    $('results-heading').scrollIntoView({ block: 'start', behavior: 'smooth' });
+    $('results-heading').scrollIntoView({ block: 'start', behavior: scrollBehavior() });
   }
 
   // ---- Classification display (record view and classify panel) -----------
@@ -833,7 +835,7 @@
       result.textContent = '';
       result.append(el('p', { class: 'sub-label', text: `Predicted type of this ${valueName(data.kind || kind).toLowerCase()}` }),
         classificationView(data.classification, []));
-      result.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      result.scrollIntoView({ block: 'nearest', behavior: scrollBehavior() });
     } catch (err) {
       if (seq !== classifySeq) return;
       result.textContent = '';

@@ -30,6 +30,7 @@
   };
   const FACET_AXES = Object.keys(FACET_VALUES);
   const CLASS_AXES = ['function', 'mode', 'challenge'];
+  const TYPE_AXES = ['function', 'mode'];
 
   const VALUE_NAMES = {
     operational: 'Operational',
@@ -315,33 +316,50 @@
     runSearch();
   }
 
+  // Lessons carry no function or mode of their own: with "Lessons" chosen,
+  // a function or mode chip lists the lessons for that partnership type
+  // first, so those chips show no count.
+  const rankingLessons = (axis) => state.kind === 'lesson' && TYPE_AXES.includes(axis);
+
   function updateChips(facets) {
     for (const axis of FACET_AXES) {
       const counts = (facets && facets[axis]) || {};
+      const ranking = rankingLessons(axis);
       for (const value of Object.keys(counts)) ensureChip(axis, value);
       for (const [value, button] of Object.entries(chipNodes[axis] || {})) {
         const n = Number(counts[value] || 0);
         const pressed = state[axis] === value;
         button.setAttribute('aria-pressed', String(pressed));
-        button.dataset.count = String(n);
-        button.querySelector('.chip-count').textContent = fmt(n);
-        button.setAttribute('aria-label', `${valueName(value)}, ${fmt(n)} ${n === 1 ? 'result' : 'results'}`);
-        button.classList.toggle('is-empty', n === 0 && !pressed);
+        button.dataset.count = ranking ? '' : String(n);
+        button.querySelector('.chip-count').textContent = ranking ? '' : fmt(n);
+        button.classList.toggle('no-count', ranking);
+        button.setAttribute('aria-label', ranking
+          ? `${valueName(value)}: lessons for ${valueName(value).toLowerCase()} partnerships first`
+          : `${valueName(value)}, ${fmt(n)} ${n === 1 ? 'result' : 'results'}`);
+        button.classList.toggle('is-empty', !ranking && n === 0 && !pressed);
+      }
+      const hint = document.getElementById(`facet-${axis}-hint`);
+      if (hint) {
+        hint.dataset.text = hint.dataset.text || hint.textContent;
+        hint.textContent = ranking ? 'lists lessons for this type first' : hint.dataset.text;
       }
       // A group with nothing to offer (e.g. challenges when only partnerships
       // match) folds to one line instead of a column of zeros.
       const group = $(`chips-${axis}`).closest('.facet');
-      const nothing = !state[axis] && Object.values(chipNodes[axis] || {})
+      const nothing = !ranking && !state[axis] && Object.values(chipNodes[axis] || {})
         .every((button) => button.dataset.count === '0');
       group.classList.toggle('is-all-empty', nothing);
     }
   }
 
-  function updateKindControls(kindCounts) {
+  function updateKindControls(kindCounts, data) {
     for (const radio of document.querySelectorAll('input[name="kind"]')) {
       radio.checked = radio.value === state.kind;
     }
-    const counts = kindCounts || {};
+    const counts = { ...(kindCounts || {}) };
+    // The chosen kind shows what is listed (a type filter ranks lessons
+    // rather than dropping them).
+    if (state.kind && data) counts[state.kind] = Number(data.total) || 0;
     const all = Object.values(counts).reduce((a, b) => a + Number(b || 0), 0);
     $('kind-count-all').textContent = fmt(all);
     $('kind-count-partnership').textContent = fmt(Number(counts.partnership || 0));
@@ -354,7 +372,9 @@
     const active = [];
     if (state.kind) active.push(['kind', state.kind === 'lesson' ? 'Lessons only' : 'Partnerships only']);
     for (const axis of FACET_AXES) {
-      if (state[axis]) active.push([axis, `${axisName(axis)}: ${valueName(state[axis])}`]);
+      if (!state[axis]) continue;
+      const first = rankingLessons(axis) ? ' first' : '';
+      active.push([axis, `${axisName(axis)}: ${valueName(state[axis])}${first}`]);
     }
     if (state.gold_only) active.push(['gold_only', 'Gold labels only']);
     if (!active.length) return;
@@ -420,9 +440,11 @@
       const facets = await facetsWithoutOwnFilter(data.facets || {}, controller.signal);
       if (seq !== searchSeq) return;
       clearError($('search-error'));
-      renderResults(data);
+      // Kind counts over all kinds, when that search was made and answered.
+      const kindsOverAll = facets.kind !== (data.facets || {}).kind ? facets.kind : null;
+      renderResults(data, kindsOverAll);
       updateChips(facets);
-      updateKindControls(facets.kind);
+      updateKindControls(facets.kind, data);
       if (focusResults) $('results-heading').focus();
     } catch (err) {
       if (err.name === 'AbortError' || seq !== searchSeq) return;
@@ -433,7 +455,35 @@
     }
   }
 
-  function countText(data) {
+  /** "advocacy negotiation", for the type filters in force. */
+  const typeFilterText = () => TYPE_AXES.filter((axis) => state[axis])
+    .map((axis) => valueName(state[axis]).toLowerCase()).join(' ');
+
+  /**
+   * How lessons enter a search filtered by partnership type: listed beside
+   * the partnerships of that type (all kinds), or ranked first (lessons).
+   * `kindCounts` are the kind facets of the same search over all kinds.
+   */
+  function typeFilterNote(data, kindCounts) {
+    const type = typeFilterText();
+    if (!type || !data || state.challenge) return '';
+    if (state.kind === '') {
+      const kinds = data.facets && data.facets.kind ? data.facets.kind : {};
+      const lessons = Number(kinds.lesson || 0);
+      if (!lessons) return '';
+      const partnerships = Number(kinds.partnership || 0);
+      return `: ${fmt(partnerships)} ${type} ${partnerships === 1 ? 'partnership' : 'partnerships'} and ${fmt(lessons)} ${lessons === 1 ? 'lesson' : 'lessons'} for them`;
+    }
+    if (state.kind === 'lesson' && kindCounts) {
+      const applying = Number(kindCounts.lesson || 0);
+      return applying
+        ? `; the ${fmt(applying)} for ${type} partnerships come first`
+        : `; none is marked as applying to ${type} partnerships`;
+    }
+    return '';
+  }
+
+  function countText(data, kindCounts) {
     const what = state.q.trim() ? ` for “${state.q.trim()}”` : '';
     if (!data) return 'No results: the search failed.';
     const total = Number(data.total) || 0;
@@ -442,16 +492,17 @@
     const first = (Number(data.offset) || 0) + 1;
     const last = first + shown - 1;
     const noun = total === 1 ? 'result' : 'results';
-    if (shown === 0) return `${fmt(total)} ${noun}${what} (none on this page)`;
-    if (shown === total) return `${fmt(total)} ${noun}${what}`;
-    return `${fmt(first)}–${fmt(last)} of ${fmt(total)} ${noun}${what}`;
+    const note = typeFilterNote(data, kindCounts);
+    if (shown === 0) return `${fmt(total)} ${noun}${what} (none on this page)${note}`;
+    if (shown === total) return `${fmt(total)} ${noun}${what}${note}`;
+    return `${fmt(first)}–${fmt(last)} of ${fmt(total)} ${noun}${what}${note}`;
   }
 
-  function renderResults(data) {
+  function renderResults(data, kindCounts) {
     const list = $('results');
     const count = $('result-count');
     list.textContent = '';
-    count.textContent = countText(data);
+    count.textContent = countText(data, kindCounts);
     count.dataset.total = data ? String(Number(data.total) || 0) : '';
     const hits = (data && data.hits) || [];
     for (const hit of hits) list.append(resultItem(hit));

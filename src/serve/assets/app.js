@@ -800,10 +800,24 @@
       definition('Record id', el('code', { text: record.id || '' })));
   }
 
-  function relatedList(hits, kind) {
+  /** The record's type as "Advocacy, Coordination" (gold label first). */
+  function typeName(labels) {
+    return TYPE_AXES.map((axis) => {
+      const onAxis = (labels || []).filter((l) => l.axis === axis);
+      const chosen = onAxis.find((l) => l.origin === 'gold') || onAxis[0];
+      return chosen ? valueName(chosen.label) : null;
+    }).filter(Boolean).join(', ');
+  }
+
+  function relatedList(hits, kind, labels) {
     const heading = kind === 'lesson' ? 'Example partnerships' : 'Lessons for partnerships of this type';
+    const type = typeName(labels);
+    const note = kind === 'lesson'
+      ? 'The partnerships this lesson cites, then partnerships of the type it applies to that share its words.'
+      : `Type: ${type || 'unknown'}. Lessons marked as applying to this type come first.`;
     const section = el('section', { class: 'related', 'aria-labelledby': 'related-heading', 'data-testid': 'related' },
-      el('h3', { id: 'related-heading', text: heading }));
+      el('h3', { id: 'related-heading', text: heading }),
+      el('p', { class: 'muted small related-note', text: note }));
     if (!hits || !hits.length) {
       section.append(el('p', { class: 'muted', text: kind === 'lesson' ? 'No example partnerships found.' : 'No lessons found for this type.' }));
       return section;
@@ -844,7 +858,7 @@
       el('h3', { text: 'Why this type' }),
       el('p', { class: 'muted small', text: 'What the classifier reads in the text, per axis.' }),
       classificationView(data.classification, data.labels));
-    content.append(el('div', { class: 'record-columns' }, main, side), relatedList(data.related, kind));
+    content.append(el('div', { class: 'record-columns' }, main, side), relatedList(data.related, kind, data.labels));
   }
 
   function closeRecord() {

@@ -42,6 +42,7 @@ pub mod label;
 pub mod read;
 pub mod record;
 pub mod rng;
+pub mod serve;
 pub mod typology;
 
 pub use error::{Error, RecordError, Result};

@@ -12,3 +12,5 @@ mod classifier;
 mod corpus;
 #[path = "suite/ingest_search.rs"]
 mod ingest_search;
+#[path = "suite/serve.rs"]
+mod serve;

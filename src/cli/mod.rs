@@ -14,6 +14,7 @@ mod generate;
 mod ingest;
 mod progress;
 mod search;
+mod serve;
 mod stats;
 mod suggest;
 mod train;
@@ -67,6 +68,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Verify the model file and the index
     Doctor(doctor::DoctorArgs),
+    /// Serve the JSON API and the web page
+    Serve(serve::ServeArgs),
 }
 
 /// Entry point used by `main`.
@@ -121,6 +124,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Suggest(args) => suggest::run(&ctx, args),
         Command::Generate(args) => generate::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Serve(args) => serve::run(&ctx, args),
     }
 }
 

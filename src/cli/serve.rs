@@ -1,0 +1,85 @@
+//! `partnerkb serve`
+
+use super::Globals;
+use crate::serve::{self, ServerConfig};
+use anyhow::{Context, Result};
+use clap::Args;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Serve the JSON API and the Partnership Office web page over the index.
+/// Read-only unless --write-token is given; binds to loopback unless told
+/// otherwise. Prints `listening on http://ADDR` once ready.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Accept POST /api/ingest with this bearer token
+    #[arg(
+        long,
+        env = "PARTNERKB_WRITE_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub write_token: Option<String>,
+    /// Largest request body, in MB
+    #[arg(long, default_value_t = 10, value_name = "MB")]
+    pub max_body_mb: usize,
+    /// Seconds a request may take, reading its body included
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub timeout: f64,
+}
+
+pub fn run(g: &Globals, args: ServeArgs) -> Result<ExitCode> {
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        anyhow::bail!("--timeout must be a positive number of seconds");
+    }
+    if args
+        .write_token
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
+        anyhow::bail!("--write-token must not be empty");
+    }
+    let model = g.model()?;
+    let kb = g.knowledge_base(true)?;
+    let config = ServerConfig {
+        write_token: args.write_token.clone(),
+        max_body: args.max_body_mb.saturating_mul(1024 * 1024),
+        timeout: Duration::from_secs_f64(args.timeout),
+    };
+    if !args.addr.ip().is_loopback() {
+        eprintln!(
+            "partnerkb: warning: listening on {}, reachable from other machines",
+            args.addr.ip()
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let local = listener.local_addr()?;
+        println!(
+            "listening on http://{local} ({} documents, {})",
+            kb.num_docs(),
+            if config.write_token.is_some() {
+                "ingest enabled"
+            } else {
+                "read-only"
+            }
+        );
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        let app = serve::router(kb, model, config);
+        serve::serve(listener, app, serve::shutdown_signal())
+            .await
+            .context("serving")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

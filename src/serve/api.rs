@@ -1,0 +1,588 @@
+//! The JSON API. Handlers translate HTTP to library calls and back; the
+//! work itself (search, classification, ingest) is the library's, run on
+//! the blocking pool so a slow request never stalls the async workers.
+
+use super::AppState;
+use crate::analyze::Analyzer;
+use crate::classify::AxisPrediction;
+use crate::error::Error;
+use crate::index::{Hit, IngestOptions, SearchRequest};
+use crate::ingest::{ingest as ingest_records, Input};
+use crate::read::{self, ColumnMap, Format};
+use crate::record::{Kind, Lesson, Partnership, Record};
+use crate::typology::Axis;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Shared = Arc<AppState>;
+
+/// Most hits one page of results may ask for.
+const MAX_LIMIT: usize = 100;
+/// Related records shown beside a record.
+const RELATED: usize = 5;
+/// Evidence terms per axis in record and classify responses.
+const EVIDENCE_TERMS: usize = 8;
+
+/// Every API route. Ingest reads its own body under its own deadline (see
+/// [`ingest`]); the others are bounded by [`deadline`] as a whole.
+pub(super) fn routes(state: Shared) -> Router {
+    let timeout = state.config.timeout;
+    let bounded = Router::new()
+        .route("/api/search", get(search))
+        .route("/api/partnerships/{id}", get(partnership))
+        .route("/api/lessons/{id}", get(lesson))
+        .route("/api/classify", post(classify))
+        .route("/api/stats", get(stats))
+        .route_layer(axum::middleware::from_fn_with_state(timeout, deadline));
+    Router::new()
+        .route("/api/ingest", post(ingest))
+        .merge(bounded)
+        .with_state(state)
+}
+
+/// An error response: `{"error": message}` with a status.
+#[derive(Debug)]
+pub(super) struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        let status = match &err {
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            e if e.is_user_error() => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, err.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
+type ApiResult<T = Json<Value>> = Result<T, ApiError>;
+
+/// Run library work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+}
+
+/// Cut requests that take longer than the deadline, reading the body
+/// included: a client that opens a request and never finishes it gets 408
+/// instead of holding the connection.
+pub(super) async fn deadline(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => timed_out(limit).into_response(),
+    }
+}
+
+fn timed_out(limit: Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        format!(
+            "request not completed within {} s",
+            limit.as_secs_f64().round()
+        ),
+    )
+}
+
+/// Refuse a body whose declared length is over the limit before reading
+/// any of it (a body without a declared length is cut when it reaches the
+/// limit, by the extractors and by [`read_body`]).
+pub(super) async fn declared_length(
+    State(max): State<usize>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return too_large(max).into_response();
+    }
+    next.run(req).await
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("request body is larger than the limit of {max} bytes"),
+    )
+}
+
+/// Give every error the API's JSON shape, including those produced by
+/// axum itself (rejected query strings, wrong methods, body limits).
+pub(super) async fn json_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (_, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    ApiError::new(status, message).into_response()
+}
+
+/// Unknown paths.
+pub(super) async fn not_found(req: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("no such endpoint: {} {}", req.method(), req.uri().path()),
+    )
+}
+
+/// `GET /api/search` parameters. Unknown parameters are refused so that
+/// a typo (`mod=` for `mode=`) is not silently an unfiltered search.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchParams {
+    #[serde(default)]
+    q: String,
+    kind: Option<String>,
+    function: Option<String>,
+    mode: Option<String>,
+    challenge: Option<String>,
+    sector: Option<String>,
+    #[serde(default)]
+    gold_only: bool,
+    limit: Option<usize>,
+    #[serde(default)]
+    offset: usize,
+}
+
+/// Form fields arrive as empty strings when unset.
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+fn parse_kind(value: Option<String>) -> ApiResult<Option<Kind>> {
+    match non_empty(value).as_deref() {
+        None => Ok(None),
+        Some("partnership") => Ok(Some(Kind::Partnership)),
+        Some("lesson") => Ok(Some(Kind::Lesson)),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "unknown kind `{other}`, expected partnership or lesson"
+        ))),
+    }
+}
+
+async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> ApiResult {
+    let limit = p.limit.unwrap_or(10);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let req = SearchRequest {
+        query: p.q,
+        kind: parse_kind(p.kind)?,
+        function: non_empty(p.function),
+        mode: non_empty(p.mode),
+        challenge: non_empty(p.challenge),
+        sector: non_empty(p.sector),
+        gold_only: p.gold_only,
+        limit,
+        offset: p.offset,
+    };
+    blocking(move || {
+        req.validate()?;
+        let results = state.kb.search(&req)?;
+        Ok(Json(json!({
+            "total": results.total,
+            "offset": req.offset,
+            "limit": req.limit,
+            "hits": results.hits,
+            "facets": results.facets,
+        })))
+    })
+    .await
+}
+
+async fn stats(State(state): State<Shared>) -> ApiResult {
+    blocking(move || {
+        Ok(Json(
+            serde_json::to_value(state.kb.stats()?).unwrap_or_default(),
+        ))
+    })
+    .await
+}
+
+async fn partnership(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult {
+    blocking(move || detail(&state, &id, Kind::Partnership)).await
+}
+
+async fn lesson(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult {
+    blocking(move || detail(&state, &id, Kind::Lesson)).await
+}
+
+fn axis_json(p: &AxisPrediction) -> Value {
+    json!({
+        "label": p.label,
+        "probability": p.probability,
+        "probabilities": p.probabilities,
+        "evidence": p.evidence,
+        "sentence": p.sentence,
+    })
+}
+
+/// The model's classification of `record` with evidence, per axis.
+fn classification(state: &AppState, record: &Record) -> Result<Value, Error> {
+    let predictions =
+        state
+            .model
+            .classify(&mut Analyzer::default(), record, 0.0, EVIDENCE_TERMS)?;
+    let map: BTreeMap<&str, Value> = predictions
+        .iter()
+        .map(|(axis, p)| (axis.name(), axis_json(p)))
+        .collect();
+    Ok(json!(map))
+}
+
+/// A record as stored in the index, parsed back.
+fn stored_record(hit: &Hit, kind: Kind) -> Result<Record, Error> {
+    let parsed = match kind {
+        Kind::Partnership => {
+            serde_json::from_value::<Partnership>(hit.record.clone()).map(Record::Partnership)
+        }
+        Kind::Lesson => serde_json::from_value::<Lesson>(hit.record.clone()).map(Record::Lesson),
+    };
+    parsed.map_err(|e| {
+        Error::Output(format!(
+            "record `{}` in the index is unreadable: {e}",
+            hit.id
+        ))
+    })
+}
+
+/// The label a record carries on `axis`: gold if any, else predicted.
+fn label_on(hit: &Hit, axis: Axis) -> Option<String> {
+    hit.labels
+        .iter()
+        .filter(|l| l.axis == axis)
+        .min_by_key(|l| l.probability.is_some())
+        .map(|l| l.label.clone())
+}
+
+/// Keep letters, digits and spaces: a title used as a query must not be
+/// read as query syntax.
+fn plain_words(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+fn detail(state: &AppState, id: &str, kind: Kind) -> ApiResult {
+    let hit = state.kb.get(id)?;
+    if hit.kind != kind.name() {
+        return Err(Error::NotFound(id.to_string()).into());
+    }
+    let record = stored_record(&hit, kind)?;
+    let classification = match classification(state, &record) {
+        Ok(v) => v,
+        // A stored record without text has labels but nothing to explain.
+        Err(e) if e.is_user_error() => Value::Null,
+        Err(e) => return Err(e.into()),
+    };
+    let related = match &record {
+        Record::Partnership(_) => related_lessons(state, &hit)?,
+        Record::Lesson(lesson) => example_partnerships(state, lesson)?,
+    };
+    Ok(Json(json!({
+        "id": hit.id,
+        "kind": hit.kind,
+        "title": hit.title,
+        "record": hit.record,
+        "labels": hit.labels,
+        "classification": classification,
+        "related": related,
+    })))
+}
+
+/// Lessons for partnerships of this record's type: the search ranks those
+/// whose `applies_to` or examples match the function and mode first.
+fn related_lessons(state: &AppState, hit: &Hit) -> Result<Vec<Hit>, Error> {
+    let req = SearchRequest {
+        kind: Some(Kind::Lesson),
+        function: label_on(hit, Axis::Function),
+        mode: label_on(hit, Axis::Mode),
+        limit: RELATED,
+        ..SearchRequest::default()
+    };
+    Ok(state.kb.search(&req)?.hits)
+}
+
+/// The lesson's named examples, then partnerships of the type it applies
+/// to that share its words.
+fn example_partnerships(state: &AppState, lesson: &Lesson) -> Result<Vec<Hit>, Error> {
+    let mut out: Vec<Hit> = Vec::new();
+    for id in &lesson.examples {
+        match state.kb.get(id) {
+            Ok(hit) if hit.kind == Kind::Partnership.name() => out.push(hit),
+            Ok(_) | Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if out.len() < RELATED {
+        let req = SearchRequest {
+            query: plain_words(&lesson.title),
+            kind: Some(Kind::Partnership),
+            function: lesson.applies_to.function.first().cloned(),
+            mode: lesson.applies_to.mode.first().cloned(),
+            limit: RELATED + out.len(),
+            ..SearchRequest::default()
+        };
+        for hit in state.kb.search(&req)?.hits {
+            if out.len() >= RELATED {
+                break;
+            }
+            if !out.iter().any(|h| h.id == hit.id) {
+                out.push(hit);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `POST /api/classify` body: a description, or a whole record.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassifyBody {
+    text: Option<String>,
+    #[serde(default)]
+    name: String,
+    kind: Option<Kind>,
+    record: Option<Value>,
+}
+
+async fn classify(State(state): State<Shared>, body: axum::body::Bytes) -> ApiResult {
+    let body: ClassifyBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("request body: {e}")))?;
+    let record = match (body.text, body.record) {
+        (Some(text), None) => match body.kind.unwrap_or(Kind::Partnership) {
+            Kind::Partnership => {
+                Record::Partnership(Partnership::from_text("text", &body.name, &text))
+            }
+            Kind::Lesson => Record::Lesson(Lesson::from_text("text", &body.name, &text)),
+        },
+        (None, Some(record)) => parse_record(record, body.kind)?,
+        _ => {
+            return Err(ApiError::bad_request(
+                "request body needs exactly one of `text` or `record`",
+            ))
+        }
+    };
+    blocking(move || {
+        let classification = classification(&state, &record)?;
+        Ok(Json(json!({
+            "id": record.id(),
+            "kind": record.kind().name(),
+            "classification": classification,
+        })))
+    })
+    .await
+}
+
+/// Read a record the way `ingest` reads a JSONL line, so the API applies
+/// the same validation and names the same fields in its errors.
+fn parse_record(record: Value, kind: Option<Kind>) -> ApiResult<Record> {
+    let line = serde_json::to_vec(&record).unwrap_or_default();
+    let mut items = read::open_reader(
+        "record".into(),
+        Box::new(std::io::Cursor::new(line)),
+        Format::Jsonl,
+        kind,
+        &ColumnMap::default(),
+    )?;
+    match items.next() {
+        Some(Ok(located)) => Ok(located.record),
+        Some(Err(e)) => Err(ApiError::bad_request(format!("{}: {}", e.field, e.reason))),
+        None => Err(ApiError::bad_request("`record` is empty")),
+    }
+}
+
+/// `POST /api/ingest` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IngestParams {
+    /// `jsonl` (default) or `csv`.
+    format: Option<String>,
+    kind: Option<String>,
+    /// Commit nothing if any record is bad.
+    #[serde(default)]
+    strict: bool,
+}
+
+/// Compare tokens in time independent of where they differ.
+fn same_token(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+fn authorised(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
+    let Some(expected) = &state.config.write_token else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this server is read-only (start it with --write-token to accept ingest)",
+        ));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if same_token(given.trim().as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "missing or wrong bearer token",
+        ))
+    }
+}
+
+/// Read the whole body within the size limit and the deadline. The
+/// deadline covers only the reading: once the records are in hand the
+/// ingest runs to its commit, so a client never gets a timeout for a batch
+/// that was in fact written.
+async fn read_body(state: &AppState, body: Body) -> ApiResult<Vec<u8>> {
+    let max = state.config.max_body;
+    let read = tokio::time::timeout(state.config.timeout, axum::body::to_bytes(body, max));
+    match read.await {
+        Err(_) => Err(timed_out(state.config.timeout)),
+        Ok(Ok(bytes)) => Ok(bytes.to_vec()),
+        Ok(Err(e)) => {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if over {
+                Err(too_large(max))
+            } else {
+                Err(ApiError::bad_request(format!("request body: {e}")))
+            }
+        }
+    }
+}
+
+async fn ingest(
+    State(state): State<Shared>,
+    Query(p): Query<IngestParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    authorised(&state, &headers)?;
+    let format = match non_empty(p.format).as_deref() {
+        None | Some("jsonl") => Format::Jsonl,
+        Some("csv") => Format::Csv,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "unknown format `{other}`, expected jsonl or csv"
+            )))
+        }
+    };
+    let kind = parse_kind(p.kind)?;
+    let bytes = read_body(&state, body).await?;
+    // One writer per index: ingests queue here, searches do not.
+    let _writer = state.ingest_lock.lock().await;
+    let work = state.clone();
+    blocking(move || {
+        let items = read::open_reader(
+            "request".into(),
+            Box::new(std::io::Cursor::new(bytes)),
+            format,
+            kind,
+            &ColumnMap::default(),
+        )?;
+        let options = IngestOptions {
+            strict: p.strict,
+            // One commit per request: searches see all of it or none.
+            batch_size: usize::MAX,
+            ..IngestOptions::default()
+        };
+        let input = Input {
+            origin: "api".into(),
+            items,
+            replace: false,
+        };
+        let report = ingest_records(&work.kb, vec![input], Some(&work.model), &options, &|_| {})?;
+        let status = if report.indexed == 0 && !report.rejected.is_empty() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        let rejected: Vec<Value> = report
+            .rejected
+            .iter()
+            .map(|e| json!({"line": e.line, "field": e.field, "reason": e.reason, "message": e.to_string()}))
+            .collect();
+        let body = json!({
+            "read": report.read,
+            "indexed": report.indexed,
+            "predicted": report.predicted,
+            "rejected": rejected,
+            "warnings": report.warnings,
+            "total_docs": report.total_docs,
+        });
+        if status == StatusCode::OK {
+            Ok(Json(body))
+        } else {
+            Err(ApiError::new(
+                status,
+                format!(
+                    "no record could be ingested: {}",
+                    report.rejected[0]
+                ),
+            ))
+        }
+    })
+    .await
+}

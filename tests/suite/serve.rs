@@ -1,0 +1,512 @@
+//! `partnerkb serve`: every endpoint and every error status, ingest
+//! atomicity under concurrent searches, slow clients, and the web page in
+//! headless Chromium. Each test starts the real binary on an ephemeral
+//! loopback port.
+
+use super::util::{partnerkb, root, run};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// A running server, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    addr: String,
+    _dir: TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Index the bundled corpus into a fresh directory and serve it.
+fn start(extra: &[&str]) -> Server {
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("index");
+    let (code, _, err) = run(partnerkb(dir.path())
+        .args(["ingest", "--quiet", "--index"])
+        .arg(&index)
+        .args(["corpus/partnerships.jsonl", "corpus/lessons.jsonl"]));
+    assert_eq!(code, 0, "ingest failed: {err}");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("partnerkb"))
+        .current_dir(root())
+        .env("XDG_DATA_HOME", dir.path())
+        .env("HOME", dir.path())
+        .env_remove("PARTNERKB_WRITE_TOKEN")
+        .args(["serve", "--addr", "127.0.0.1:0", "--index"])
+        .arg(&index)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let Some(addr) = line
+        .strip_prefix("listening on http://")
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+    else {
+        let _ = child.kill();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).ok();
+        panic!("server did not start: {line:?} {err}");
+    };
+    Server {
+        child,
+        base: format!("http://{addr}"),
+        addr,
+        _dir: dir,
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+/// Status and JSON body of a response.
+fn json_of(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+    let mut resp = resp.expect("request completes");
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().expect("body");
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (status, value)
+}
+
+fn get(s: &Server, path: &str) -> (u16, Value) {
+    json_of(agent().get(format!("{}{path}", s.base)).call())
+}
+
+fn post_json(s: &Server, path: &str, body: &Value) -> (u16, Value) {
+    json_of(agent().post(format!("{}{path}", s.base)).send_json(body))
+}
+
+fn post_bytes(s: &Server, path: &str, token: Option<&str>, body: &[u8]) -> (u16, Value) {
+    let mut req = agent().post(format!("{}{path}", s.base));
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    json_of(req.send(body))
+}
+
+fn assert_error(status: u16, body: &Value, expected: u16, contains: &str) {
+    assert_eq!(status, expected, "{body}");
+    let message = body["error"].as_str().unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        message.contains(contains),
+        "error `{message}` should mention `{contains}`"
+    );
+}
+
+fn count_lines(path: &Path) -> u64 {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count() as u64
+}
+
+#[test]
+fn search_endpoint_filters_pages_and_counts_facets() {
+    let s = start(&[]);
+    let (status, all) = get(&s, "/api/search?q=water&kind=partnership&limit=5");
+    assert_eq!(status, 200, "{all}");
+    let total = all["total"].as_u64().unwrap();
+    assert!(total > 5, "water should match several partnerships: {all}");
+    let hits = all["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 5);
+    for hit in hits {
+        assert_eq!(hit["kind"], "partnership");
+        assert!(
+            hit["snippet_html"].as_str().unwrap().contains("<b>"),
+            "{hit}"
+        );
+        assert!(!hit["labels"].as_array().unwrap().is_empty(), "{hit}");
+    }
+    // A facet count is the total of the search filtered on it.
+    let implementation = all["facets"]["mode"]["implementation"].as_u64().unwrap();
+    let (_, filtered) = get(
+        &s,
+        "/api/search?q=water&kind=partnership&mode=implementation&limit=100",
+    );
+    assert_eq!(filtered["total"].as_u64().unwrap(), implementation);
+    for hit in filtered["hits"].as_array().unwrap() {
+        assert!(
+            hit["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["axis"] == "mode" && l["label"] == "implementation"),
+            "{hit}"
+        );
+    }
+    // Paging walks through the same ranking.
+    let (_, page2) = get(&s, "/api/search?q=water&kind=partnership&limit=5&offset=5");
+    assert_eq!(page2["offset"], 5);
+    assert_ne!(page2["hits"][0]["id"], hits[0]["id"]);
+    // Empty form fields mean "no filter".
+    let (status, same) = get(&s, "/api/search?q=water&kind=partnership&mode=&limit=5");
+    assert_eq!(status, 200);
+    assert_eq!(same["total"].as_u64().unwrap(), total);
+    // The whole index, by kind.
+    let (_, everything) = get(&s, "/api/search");
+    let partnerships = count_lines(&root().join("corpus/partnerships.jsonl"));
+    let lessons = count_lines(&root().join("corpus/lessons.jsonl"));
+    assert_eq!(
+        everything["total"].as_u64().unwrap(),
+        partnerships + lessons
+    );
+    assert_eq!(
+        everything["facets"]["kind"]["lesson"].as_u64(),
+        Some(lessons)
+    );
+
+    // Errors: bad syntax, unknown label, unknown kind, bad paging, typos.
+    let (st, e) = get(&s, "/api/search?q=title:(");
+    assert_error(st, &e, 400, "query");
+    let (st, e) = get(&s, "/api/search?q=water&mode=bilateral");
+    assert_error(st, &e, 400, "bilateral");
+    let (st, e) = get(&s, "/api/search?kind=people");
+    assert_error(st, &e, 400, "people");
+    let (st, e) = get(&s, "/api/search?limit=0");
+    assert_error(st, &e, 400, "limit");
+    let (st, e) = get(&s, "/api/search?limit=many");
+    assert_error(st, &e, 400, "limit");
+    let (st, e) = get(&s, "/api/search?mod=implementation");
+    assert_error(st, &e, 400, "mod");
+}
+
+#[test]
+fn record_classify_and_stats_endpoints() {
+    let s = start(&[]);
+    let (_, found) = get(&s, "/api/search?q=vaccine&kind=partnership&limit=1");
+    let id = found["hits"][0]["id"].as_str().unwrap().to_string();
+    let (status, p) = get(&s, &format!("/api/partnerships/{id}"));
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["id"], id.as_str());
+    assert!(p["record"]["description"].as_str().is_some());
+    for axis in ["function", "mode"] {
+        let c = &p["classification"][axis];
+        let sum: f64 = c["probabilities"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert!((sum - 1.0).abs() < 1e-6, "{axis}: {c}");
+        assert!(!c["evidence"].as_array().unwrap().is_empty(), "{c}");
+    }
+    let related = p["related"].as_array().unwrap();
+    assert!(!related.is_empty());
+    assert!(related.iter().all(|h| h["kind"] == "lesson"), "{related:?}");
+
+    let (_, lessons) = get(&s, "/api/search?kind=lesson&limit=1");
+    let lesson_id = lessons["hits"][0]["id"].as_str().unwrap().to_string();
+    let (status, l) = get(&s, &format!("/api/lessons/{lesson_id}"));
+    assert_eq!(status, 200, "{l}");
+    assert!(l["classification"]["challenge"]["label"].is_string(), "{l}");
+    assert!(l["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["kind"] == "partnership"));
+
+    // Unknown ids, and an id of the other kind, are 404.
+    let (st, e) = get(&s, "/api/partnerships/no-such-partnership");
+    assert_error(st, &e, 404, "no-such-partnership");
+    let (st, e) = get(&s, &format!("/api/partnerships/{lesson_id}"));
+    assert_error(st, &e, 404, &lesson_id);
+    let (st, e) = get(&s, "/api/nothing-here");
+    assert_error(st, &e, 404, "/api/nothing-here");
+
+    // Classify free text and a whole record.
+    let text = "A global alliance of governments, companies and NGOs that pools \
+                donor money in a trust fund and jointly runs vaccination programmes \
+                in low-income countries.";
+    let (status, c) = post_json(&s, "/api/classify", &json!({ "text": text }));
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["kind"], "partnership");
+    assert!(c["classification"]["function"]["label"].is_string());
+    assert!(c["classification"]["mode"]["probability"].as_f64().unwrap() > 0.0);
+    let record = json!({"record": {"id": "x", "name": "X", "description": text,
+        "partners": [{"name": "WHO", "sector": "un"}]}});
+    let (status, c) = post_json(&s, "/api/classify", &record);
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["id"], "x");
+    let (st, e) = post_json(&s, "/api/classify", &json!({ "text": "   " }));
+    assert_error(st, &e, 400, "empty");
+    let (st, e) = post_json(
+        &s,
+        "/api/classify",
+        &json!({"record": {"id": "y", "name": "Y", "partners": [{"name": "Z", "sector": "pirates"}], "description": "d"}}),
+    );
+    assert_error(st, &e, 400, "sector");
+    let (st, e) = post_bytes(&s, "/api/classify", None, b"{\"text\": ");
+    assert_error(st, &e, 400, "request body");
+    let (st, e) = post_json(&s, "/api/classify", &json!({"txt": text}));
+    assert_error(st, &e, 400, "txt");
+
+    // Stats agree with the corpus files.
+    let (status, stats) = get(&s, "/api/stats");
+    assert_eq!(status, 200);
+    let partnerships = count_lines(&root().join("corpus/partnerships.jsonl"));
+    assert_eq!(
+        stats["facets"]["kind"]["partnership"].as_u64(),
+        Some(partnerships)
+    );
+    let gold_function: u64 = stats["gold"]["function"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(gold_function, partnerships);
+
+    // The page and its assets come from the binary.
+    let mut page = agent().get(&s.base).call().unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'"));
+    assert!(page
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+        .contains("assets/app.js"));
+    let js = agent()
+        .get(format!("{}/assets/app.js", s.base))
+        .call()
+        .unwrap();
+    assert_eq!(js.status().as_u16(), 200);
+}
+
+/// `n` partnership records as JSONL, with one malformed line at `bad`.
+fn jsonl_records(n: usize, bad: Option<usize>) -> Vec<u8> {
+    let mut out = String::new();
+    for i in 0..n {
+        if Some(i) == bad {
+            out.push_str("{\"id\": \"broken\", \"name\": \n");
+        }
+        let line = json!({
+            "id": format!("api-{i}"),
+            "name": format!("Clean water network {i}"),
+            "description": "A network of city utilities and NGOs that shares \
+                            practice on safe drinking water and advocates for \
+                            sanitation funding.",
+            "partners": [{"name": "UN-Habitat", "sector": "un"}],
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn ingest_needs_the_token_and_is_atomic_for_concurrent_searches() {
+    let read_only = start(&[]);
+    let (st, e) = post_bytes(
+        &read_only,
+        "/api/ingest",
+        Some("x"),
+        &jsonl_records(1, None),
+    );
+    assert_error(st, &e, 403, "read-only");
+    drop(read_only);
+
+    let s = start(&["--write-token", "s3cret", "--max-body-mb", "1"]);
+    let (st, e) = post_bytes(&s, "/api/ingest", None, &jsonl_records(1, None));
+    assert_error(st, &e, 403, "token");
+    let (st, e) = post_bytes(&s, "/api/ingest", Some("wrong"), &jsonl_records(1, None));
+    assert_error(st, &e, 403, "token");
+
+    let query = "/api/search?kind=partnership&limit=1";
+    let before = get(&s, query).1["total"].as_u64().unwrap();
+    let n = 3000;
+    let body = jsonl_records(n, Some(10));
+    // Searches keep running while the batch is written; each sees the
+    // index before or after the batch, never part of it.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let stop = stop.clone();
+        let url = format!("{}{query}", s.base);
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let (status, v) = json_of(agent().get(&url).call());
+                assert_eq!(status, 200, "search failed during ingest: {v}");
+                seen.push(v["total"].as_u64().unwrap());
+            }
+            seen
+        })
+    };
+    let (status, report) = post_bytes(&s, "/api/ingest", Some("s3cret"), &body);
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let seen = watcher.join().expect("watcher");
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["indexed"].as_u64(), Some(n as u64));
+    assert_eq!(report["predicted"].as_u64(), Some(2 * n as u64));
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{report}");
+    assert_eq!(rejected[0]["line"], 11);
+    let after = get(&s, query).1["total"].as_u64().unwrap();
+    assert_eq!(after, before + n as u64);
+    assert!(seen.len() > 1, "searches ran during the ingest");
+    assert!(
+        seen.iter().all(|&t| t == before || t == after),
+        "a search saw a partial batch: {seen:?}"
+    );
+
+    // Re-posting upserts; strict refuses the whole batch.
+    let (status, _) = post_bytes(&s, "/api/ingest", Some("s3cret"), &body);
+    assert_eq!(status, 200);
+    assert_eq!(get(&s, query).1["total"].as_u64().unwrap(), after);
+    let fresh: Vec<u8> = String::from_utf8(jsonl_records(20, Some(3)))
+        .unwrap()
+        .replace("api-", "strict-")
+        .into_bytes();
+    let (st, e) = post_bytes(&s, "/api/ingest?strict=true", Some("s3cret"), &fresh);
+    assert_error(st, &e, 400, "request:4");
+    assert_eq!(get(&s, query).1["total"].as_u64().unwrap(), after);
+    // Nothing valid at all is a 400 naming the line.
+    let (st, e) = post_bytes(&s, "/api/ingest", Some("s3cret"), b"not json\n");
+    assert_error(st, &e, 400, "request:1");
+    // Over the body limit (1 MB here) is refused from the declared length,
+    // before the body is read; a client that streams without declaring a
+    // length is cut when the limit is reached.
+    for path in ["/api/ingest", "/api/classify"] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\n\
+             Content-Type: application/json\r\nContent-Length: 50000000\r\n\r\n{{"
+        );
+        let (status, _) = unfinished_request(&s.addr, &head);
+        assert!(status.contains(" 413 "), "{path}: {status}");
+    }
+    let big = jsonl_records(6000, None);
+    assert!(big.len() > 1024 * 1024);
+    let (status, body) = chunked_request(&s.addr, "/api/ingest", "s3cret", &big);
+    assert!(status.contains(" 413 "), "{status}");
+    assert!(body.contains("limit"), "{body}");
+    assert_eq!(get(&s, query).1["total"].as_u64().unwrap(), after);
+}
+
+/// Send a request whose body never arrives and return the status line
+/// the server answers with, and how long it took.
+fn unfinished_request(addr: &str, head: &str) -> (String, Duration) {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    (status.trim().to_string(), started.elapsed())
+}
+
+/// POST `body` with chunked transfer encoding (no declared length) and
+/// return the status line and the rest of the response.
+fn chunked_request(addr: &str, path: &str, token: &str, body: &[u8]) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    // The server may answer and close before everything is sent.
+    for chunk in body.chunks(64 * 1024) {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+        if stream.write_all(&framed).is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).to_string();
+    let (status, rest) = text.split_once("\r\n").unwrap_or((&text, ""));
+    (status.to_string(), rest.to_string())
+}
+
+#[test]
+fn slow_clients_are_cut_and_the_server_keeps_serving() {
+    let s = start(&["--timeout", "1", "--write-token", "t"]);
+    let head = "POST /api/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                Content-Length: 500\r\n\r\n{\"text\": \"half a";
+    let (status, took) = unfinished_request(&s.addr, head);
+    assert!(status.contains(" 408 "), "{status}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    let head = "POST /api/ingest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\
+                Content-Length: 500\r\n\r\n{\"id\": ";
+    let (status, _) = unfinished_request(&s.addr, head);
+    assert!(status.contains(" 408 "), "{status}");
+    // Several stalled clients at once do not stop the others.
+    let stalled: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut c = TcpStream::connect(&s.addr).unwrap();
+            c.write_all(b"POST /api/classify HTTP/1.1\r\nHost: x\r\nContent-Length: 99\r\n\r\n{")
+                .unwrap();
+            c
+        })
+        .collect();
+    let (status, v) = get(&s, "/api/search?q=water");
+    assert_eq!(status, 200, "{v}");
+    drop(stalled);
+    let (status, _) = get(&s, "/api/stats");
+    assert_eq!(status, 200);
+}
+
+/// The page in headless Chromium, driven by `tests/browser/check.mjs`
+/// (Playwright): search, filter, record view, classify, screenshots under
+/// `target/browser/`. `.ci/run` installs Chromium and the script's
+/// packages; set PARTNERKB_SKIP_BROWSER=1 to skip on a machine without
+/// them.
+#[test]
+fn web_page_works_in_headless_chromium() {
+    if std::env::var_os("PARTNERKB_SKIP_BROWSER").is_some() {
+        eprintln!("skipped: PARTNERKB_SKIP_BROWSER is set");
+        return;
+    }
+    let script = root().join("tests/browser/check.mjs");
+    assert!(
+        root()
+            .join("tests/browser/node_modules/playwright-core")
+            .exists(),
+        "run `npm ci --prefix tests/browser` (or set PARTNERKB_SKIP_BROWSER=1)"
+    );
+    let s = start(&[]);
+    let shots = root().join("target/browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&s.base)
+        .arg(&shots)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser check failed:\n{stdout}\n{stderr}"
+    );
+    for shot in ["search.png", "record.png", "classify.png"] {
+        assert!(shots.join(shot).exists(), "missing screenshot {shot}");
+    }
+}

@@ -10,7 +10,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, TermQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -149,6 +150,13 @@ impl KnowledgeBase {
         let query = parser
             .parse_query(text)
             .map_err(|e| Error::Query(format!("{e} in `{text}`")))?;
+        // Some queries parse but cannot run against this schema (`nofield:*`,
+        // or `title:*` on a field that is not fast): tantivy says so only
+        // when searching, as an index failure. Building the weight here
+        // reports it as the query error it is.
+        query
+            .weight(EnableScoring::disabled_from_schema(&self.index().schema()))
+            .map_err(|e| Error::Query(format!("{e} in `{text}`")))?;
         Ok(Some(query))
     }
 
@@ -286,15 +294,29 @@ impl KnowledgeBase {
         for root in FACET_ROOTS {
             facets.add_facet(Facet::from_path([root]));
         }
-        let limit = req.limit.max(1);
-        let (top, total, facet_counts) = searcher.search(
+        // With `gold_only` the label filters match gold labels, so the label
+        // counts must come from the gold field too, or a chip would promise
+        // more records than selecting it returns.
+        let mut gold = FacetCollector::for_field("gold");
+        for axis in Axis::ALL {
+            gold.add_facet(Facet::from_path([axis.name()]));
+        }
+        // tantivy reserves room for `offset + limit` hits up front and
+        // overflows on huge values (`--offset 10000000000000000000`); no
+        // page reaches past the documents there are, so clamp to them
+        // (same hits).
+        let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+        let offset = req.offset.min(docs);
+        let limit = req.limit.clamp(1, (docs - offset).max(1));
+        let (top, total, facet_counts, gold_counts) = searcher.search(
             &query,
             &(
                 TopDocs::with_limit(limit)
-                    .and_offset(req.offset)
+                    .and_offset(offset)
                     .order_by_score(),
                 Count,
                 facets,
+                gold,
             ),
         )?;
         let snippets = if req.query.trim().is_empty() {
@@ -311,7 +333,13 @@ impl KnowledgeBase {
         let mut counts = FacetCounts::new();
         for root in FACET_ROOTS {
             let entry = counts.entry(root.to_string()).or_default();
-            for (facet, count) in facet_counts.get(Facet::from_path([root])) {
+            let is_label = Axis::ALL.iter().any(|a| a.name() == root);
+            let source = if req.gold_only && is_label {
+                &gold_counts
+            } else {
+                &facet_counts
+            };
+            for (facet, count) in source.get(Facet::from_path([root])) {
                 let name = facet
                     .to_path()
                     .last()

@@ -310,6 +310,14 @@ fn label_on(hit: &Hit, axis: Axis) -> Option<String> {
         .map(|l| l.label.clone())
 }
 
+/// The first `n` words of `text`.
+fn lead_words(text: &str, n: usize) -> String {
+    text.split_whitespace()
+        .take(n)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Keep letters, digits and spaces: a title used as a query must not be
 /// read as query syntax.
 fn plain_words(text: &str) -> String {
@@ -359,7 +367,8 @@ fn related_lessons(state: &AppState, hit: &Hit) -> Result<Vec<Hit>, Error> {
 }
 
 /// The lesson's named examples, then partnerships of the type it applies
-/// to that share its words.
+/// to that are closest to it in wording (BM25 over the lesson's leading
+/// words: its title alone is too short and too generic to rank by).
 fn example_partnerships(state: &AppState, lesson: &Lesson) -> Result<Vec<Hit>, Error> {
     let mut out: Vec<Hit> = Vec::new();
     for id in &lesson.examples {
@@ -371,7 +380,10 @@ fn example_partnerships(state: &AppState, lesson: &Lesson) -> Result<Vec<Hit>, E
     }
     if out.len() < RELATED {
         let req = SearchRequest {
-            query: plain_words(&lesson.title),
+            query: plain_words(&lead_words(
+                &format!("{}. {}", lesson.title, lesson.text),
+                60,
+            )),
             kind: Some(Kind::Partnership),
             function: lesson.applies_to.function.first().cloned(),
             mode: lesson.applies_to.mode.first().cloned(),
@@ -405,6 +417,11 @@ async fn classify(State(state): State<Shared>, body: axum::body::Bytes) -> ApiRe
     let body: ClassifyBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("request body: {e}")))?;
     let record = match (body.text, body.record) {
+        (Some(text), None) if text.trim().is_empty() => {
+            return Err(ApiError::bad_request(
+                "`text` is empty: nothing to classify",
+            ))
+        }
         (Some(text), None) => match body.kind.unwrap_or(Kind::Partnership) {
             Kind::Partnership => {
                 Record::Partnership(Partnership::from_text("text", &body.name, &text))

@@ -463,3 +463,38 @@ fn a_killed_ingest_leaves_the_last_commit_and_a_rerun_completes_it() {
         "the rerun completes without duplicates"
     );
 }
+
+#[test]
+fn label_facet_counts_equal_what_selecting_them_returns_gold_only_or_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("idx");
+    // Gold labels from the corpus, predicted ones for the registry sample.
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .args(["ingest", "--quiet", "--index"])
+        .arg(&index)
+        .args(["corpus/partnerships.jsonl", "corpus/registry-sample.csv"]));
+    assert_eq!(code, 0, "{err}");
+    for gold_only in [false, true] {
+        let mut base = vec!["--kind", "partnership"];
+        if gold_only {
+            base.push("--gold-only");
+        }
+        let all = search_json(tmp.path(), &index, &base);
+        for (axis, class) in [
+            ("function", "advocacy"),
+            ("function", "operational"),
+            ("mode", "coordination"),
+            ("mode", "implementation"),
+            ("mode", "negotiation"),
+        ] {
+            let flag = format!("--{axis}");
+            let mut args = base.clone();
+            args.extend([flag.as_str(), class]);
+            let filtered = search_json(tmp.path(), &index, &args);
+            assert_eq!(
+                all["facets"][axis][class], filtered["total"],
+                "gold_only={gold_only}: {axis}={class} chip count vs results"
+            );
+        }
+    }
+}

@@ -119,22 +119,27 @@ pub(crate) fn parse_line(file: &str, line: u64, text: &str, kind: Option<Kind>) 
     })
 }
 
-/// serde reports a missing or unknown field at the parent path with the
-/// field's name in backticks; pull it out so the error names the field.
+/// serde reports a missing field at the parent path with the field's name
+/// in backticks; pull it out so the error names the field. An unknown
+/// field's path already ends with the field itself.
 fn located_serde_error(
     e: serde_path_to_error::Error<serde_json::Error>,
     err: &dyn Fn(&str, String) -> RecordError,
 ) -> RecordError {
     let path = e.path().to_string();
     let message = e.inner().to_string();
-    let named = message
+    let missing = message
         .split('`')
         .nth(1)
-        .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
-    let field = match (named, path.as_str()) {
+        .filter(|_| message.starts_with("missing field"));
+    let field = match (missing, path.as_str()) {
         (Some(name), ".") => name.to_string(),
         (Some(name), parent) => format!("{parent}.{name}"),
         (None, p) => p.to_string(),
     };
+    // A key that is empty or blank names nothing: blame the record.
+    if field.trim().is_empty() {
+        return err("record", message);
+    }
     err(&field, message)
 }

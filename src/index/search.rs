@@ -160,8 +160,12 @@ impl KnowledgeBase {
         Ok(Some(query))
     }
 
-    /// Ids of partnerships labelled `class` on `axis`.
-    fn partnership_ids_of_type(
+    /// Ids of the partnerships that lessons cite as examples and that are
+    /// labelled `class` on `axis`. It starts from the cited ids (the
+    /// `examples` term dictionary: a few per lesson) instead of from every
+    /// partnership of the type, so a lesson search costs the same on a
+    /// registry of a million partnerships as on the corpus.
+    fn cited_partnerships_of_type(
         &self,
         searcher: &Searcher,
         axis: Axis,
@@ -169,6 +173,22 @@ impl KnowledgeBase {
         gold_only: bool,
     ) -> Result<Vec<String>> {
         let f = self.fields();
+        let mut cited: Vec<Term> = Vec::new();
+        for segment in searcher.segment_readers() {
+            let examples = segment.inverted_index(f.examples)?;
+            let mut terms = examples
+                .terms()
+                .stream()
+                .map_err(|e| Error::Index(e.into()))?;
+            while terms.advance() {
+                if let Ok(id) = std::str::from_utf8(terms.key()) {
+                    cited.push(Term::from_field_text(f.id, id));
+                }
+            }
+        }
+        if cited.is_empty() {
+            return Ok(Vec::new());
+        }
         let field = if gold_only { f.gold } else { f.facets };
         let query = BooleanQuery::new(vec![
             (
@@ -179,6 +199,7 @@ impl KnowledgeBase {
                 Occur::Must,
                 term_query(facet_term(field, &[axis.name(), class])),
             ),
+            (Occur::Must, Box::new(TermSetQuery::new(cited))),
         ]);
         let n = searcher.search(&query, &Count)?;
         if n == 0 {
@@ -209,7 +230,7 @@ impl KnowledgeBase {
             f.facets,
             &["applies", axis.name(), class],
         ))];
-        let ids = self.partnership_ids_of_type(searcher, axis, class, gold_only)?;
+        let ids = self.cited_partnerships_of_type(searcher, axis, class, gold_only)?;
         if !ids.is_empty() {
             let terms = ids.iter().map(|id| Term::from_field_text(f.examples, id));
             options.push(Box::new(TermSetQuery::new(terms)));

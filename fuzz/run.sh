@@ -10,7 +10,8 @@
 # stats and exits non-zero when any target found a crash.
 # Needs cargo-fuzz and a nightly toolchain (`cargo install cargo-fuzz`).
 # Extra libFuzzer flags can be passed in FUZZ_ARGS. Built with debug
-# assertions, so integer overflow panics instead of wrapping.
+# assertions and overflow checks (see the profile in Cargo.toml), so integer
+# overflow panics instead of wrapping.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -90,7 +91,7 @@ mkdir -p logs
 # in parallel with the first).
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then
     echo "building fuzz targets..."
-    if ! cargo +nightly fuzz build --debug-assertions >logs/build.log 2>&1; then
+    if ! cargo +nightly fuzz build >logs/build.log 2>&1; then
         tail -n 30 logs/build.log
         exit 2
     fi

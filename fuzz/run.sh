@@ -10,8 +10,9 @@
 # stats and exits non-zero when any target found a crash.
 # Needs cargo-fuzz and a nightly toolchain (`cargo install cargo-fuzz`).
 # Extra libFuzzer flags can be passed in FUZZ_ARGS. Built with debug
-# assertions and overflow checks (see the profile in Cargo.toml), so integer
-# overflow panics instead of wrapping.
+# assertions and overflow checks from the profile in Cargo.toml (`-O`:
+# without it cargo-fuzz forces debug assertions onto every crate), so
+# integer overflow panics instead of wrapping.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -91,7 +92,7 @@ mkdir -p logs
 # in parallel with the first).
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then
     echo "building fuzz targets..."
-    if ! cargo +nightly fuzz build >logs/build.log 2>&1; then
+    if ! cargo +nightly fuzz build -O >logs/build.log 2>&1; then
         tail -n 30 logs/build.log
         exit 2
     fi
@@ -117,6 +118,10 @@ for target in "${targets[@]}"; do
     elapsed=$(($(date +%s) - start))
     after=$(ls "artifacts/$target" | wc -l)
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "logs/$target.log" | tail -n 1 | grep -o '[0-9]*$')
+    if [ -z "$execs" ]; then
+        # -fork=N prints no final stats; its progress lines start "#EXECS:".
+        execs=$(grep -oE '^#[0-9]+:' "logs/$target.log" | tail -n 1 | tr -d '#:')
+    fi
     if [ "$rc" -ne 0 ] || [ "$after" -gt "$before" ]; then
         found="CRASH (exit $rc; see logs/$target.log, artifacts/$target/)"
         grep -m 3 -E "^==[0-9]+==|panicked at|SUMMARY|Test unit written" "logs/$target.log" | sed 's/^/    /'

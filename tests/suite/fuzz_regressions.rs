@@ -107,11 +107,9 @@ fn fuzz_search_query_inputs_return_hits_or_a_user_error() {
 /// to doc (2147483647)", phrase_scorer.rs) when a negated phrase whose
 /// words are indexed but never adjacent (`* -"function s"`) sits next to a
 /// clause that matches the first document. Release builds answer correctly
-/// (nothing is excluded); debug builds, as the tests run, panic. Not ours to
-/// fix in search.rs: run with `--ignored` once tantivy is fixed or
-/// Cargo.toml sets `[profile.dev.package.tantivy] debug-assertions = false`.
+/// (nothing is excluded); debug builds panicked until Cargo.toml turned
+/// tantivy's debug assertions off (`[profile.dev.package.tantivy]`).
 #[test]
-#[ignore = "tantivy debug assertion on negated phrases; see the doc comment"]
 fn fuzz_search_query_upstream_negated_phrase() {
     let outcome = replay("search_query-upstream", checks::search_query);
     assert!(outcome.records > 0 && outcome.errors == 0, "{outcome:?}");

@@ -6,9 +6,10 @@
 //! registered with tantivy under [`NAME`], and used directly by
 //! [`crate::classify`] through [`Analyzer::tokens`].
 
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-    TokenStream,
+    Language, LowerCaser, RawTokenizer, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer,
+    TokenFilter, TokenStream, Tokenizer,
 };
 
 /// Name under which the analyzer is registered in the index.
@@ -18,15 +19,437 @@ pub const NAME: &str = "partnerkb_en";
 /// built with another pipeline is refused.
 pub const SETTINGS: &str = "simple|remove_long:40|lowercase|stopwords:en|stem:en";
 
-/// Build the tantivy analyzer: simple tokenizer, drop tokens over 40 bytes,
-/// lowercase, remove English stop words, English (Porter) stemming.
+/// Build the tantivy analyzer: simple tokenizer, then per word: drop it
+/// if over 40 bytes, lowercase, drop English stop words, English (Porter)
+/// stemming — the per-word steps memoised (see [`Memoized`]).
 pub fn text_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(tokenizer())
+        .filter(Memoized::new(word_filters()))
+        .build()
+}
+
+/// The first stage: split on everything that is not a letter or digit.
+fn tokenizer() -> Simple {
+    Simple::default()
+}
+
+/// The next token of `text` at or after byte `from`: a maximal run of
+/// chars that are letters or digits (`char::is_alphanumeric`), as byte
+/// offsets.
+///
+/// This is the rule of tantivy's `SimpleTokenizer`, which decodes every
+/// char and copies every token; most text is ASCII, where a byte is a
+/// char and the test is a table lookup. Tokenizing had become a tenth of
+/// classification time once the word stage was memoised.
+fn next_token(text: &str, from: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    // Whether the char starting at byte `i` is alphanumeric, and its length.
+    let at = |i: usize| -> (bool, usize) {
+        let b = bytes[i];
+        if b.is_ascii() {
+            (b.is_ascii_alphanumeric(), 1)
+        } else {
+            text[i..]
+                .chars()
+                .next()
+                .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
+        }
+    };
+    let mut i = from;
+    let start = loop {
+        if i >= bytes.len() {
+            return None;
+        }
+        let (alnum, len) = at(i);
+        if alnum {
+            break i;
+        }
+        i += len;
+    };
+    while i < bytes.len() {
+        let (alnum, len) = at(i);
+        if !alnum {
+            break;
+        }
+        i += len;
+    }
+    Some((start, i))
+}
+
+/// The first stage as a tantivy tokenizer (see [`next_token`]).
+#[derive(Clone, Default)]
+pub struct Simple {
+    token: tantivy::tokenizer::Token,
+}
+
+/// The token stream of [`Simple`].
+pub struct SimpleStream<'a> {
+    text: &'a str,
+    at: usize,
+    token: &'a mut tantivy::tokenizer::Token,
+}
+
+impl Tokenizer for Simple {
+    type TokenStream<'a> = SimpleStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SimpleStream<'a> {
+        self.token.reset();
+        SimpleStream {
+            text,
+            at: 0,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for SimpleStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.token.text.clear();
+        self.token.position = self.token.position.wrapping_add(1);
+        let Some((start, end)) = next_token(self.text, self.at) else {
+            self.at = self.text.len();
+            return false;
+        };
+        self.at = end;
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.text.push_str(&self.text[start..end]);
+        true
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        self.token
+    }
+}
+
+/// The second stage, applied to each token on its own (one token in, at
+/// most one out): drop it if over 40 bytes, lowercase, drop English stop
+/// words, English (Porter) stemming.
+fn word_filters() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(StopWordFilter::new(Language::English).expect("tantivy ships English stop words"))
         .filter(Stemmer::new(Language::English))
         .build()
+}
+
+/// The analyzer's second stage on its own: what it makes of one token.
+#[derive(Clone)]
+pub struct Words {
+    filters: TextAnalyzer,
+    /// The last answer, copied out of the filters' stream.
+    word: String,
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Words {
+            filters: word_filters(),
+            word: String::new(),
+        }
+    }
+}
+
+impl Words {
+    /// The term `token` (as the tokenizer split it) becomes, or `None`
+    /// when the token is dropped.
+    pub fn analyze(&mut self, token: &str) -> Option<&str> {
+        let mut stream = self.filters.token_stream(token);
+        let kept = stream.advance();
+        self.word.clear();
+        if kept {
+            self.word.push_str(&stream.token().text);
+        }
+        drop(stream);
+        kept.then_some(self.word.as_str())
+    }
+}
+
+/// Words remembered per analyzer before the memo starts over: a few
+/// thousand distinct words (in their few spellings) cover almost all of a
+/// registry, so this bounds memory (about half a MB) without costing hits.
+const WORDS_CAPACITY: usize = 1 << 14;
+
+/// Slots of the memo's table for tokens with digits.
+const NUMBER_SLOTS: usize = 1 << 10;
+
+/// Slots of the memo's table of recently seen words.
+const RECENT_SLOTS: usize = 1 << 10;
+
+/// A string of at most [`ShortStr::MAX`] bytes held inline, as two
+/// little-endian words: zero-padded, length in the top byte.
+///
+/// Hash tables keyed by words are probed for every token; with the key
+/// inline a probe reads one slot instead of following a pointer to the
+/// key's bytes elsewhere on the heap. The key is assembled in registers
+/// rather than copied into a byte buffer and read back as words, which
+/// stalls on store forwarding (together these showed up as a tenth of
+/// classification time). Nearly every word fits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShortStr {
+    lo: u64,
+    hi: u64,
+}
+
+/// Up to 8 bytes as a little-endian word, zero-padded.
+fn word_of(b: &[u8]) -> u64 {
+    let n = b.len();
+    debug_assert!(n <= 8);
+    if n == 8 {
+        u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+    } else if n >= 4 {
+        // Two overlapping 4-byte reads; the overlap holds the same bytes.
+        let first = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let last = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
+        u64::from(first) | u64::from(last) << (8 * (n - 4))
+    } else {
+        b.iter()
+            .enumerate()
+            .fold(0, |w, (i, &x)| w | u64::from(x) << (8 * i))
+    }
+}
+
+impl ShortStr {
+    /// Longest string that fits.
+    pub const MAX: usize = 15;
+
+    /// No string (an empty slot): its length byte is out of range.
+    pub const NONE: ShortStr = ShortStr {
+        lo: 0,
+        hi: 0xff << 56,
+    };
+
+    /// A well-mixed hash (take the top bits for a table index).
+    pub fn hash64(&self) -> u64 {
+        (self.lo ^ self.hi.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    /// `s` inline, if it fits.
+    pub fn new(s: &str) -> Option<ShortStr> {
+        let b = s.as_bytes();
+        let n = b.len();
+        if n > Self::MAX {
+            return None;
+        }
+        let (lo, hi) = if n > 8 {
+            (word_of(&b[..8]), word_of(&b[8..]))
+        } else {
+            (word_of(b), 0)
+        };
+        Some(ShortStr {
+            lo,
+            hi: hi | (n as u64) << 56,
+        })
+    }
+
+    /// Append the string to `out`.
+    pub fn push_to(&self, out: &mut String) {
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.lo.to_le_bytes());
+        bytes[8..].copy_from_slice(&self.hi.to_le_bytes());
+        let n = ((self.hi >> 56) as usize).min(Self::MAX);
+        // Built from a whole `&str`, so always valid.
+        out.push_str(std::str::from_utf8(&bytes[..n]).unwrap_or_default());
+    }
+}
+
+impl std::fmt::Debug for ShortStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::new();
+        self.push_to(&mut s);
+        s.fmt(f)
+    }
+}
+
+/// Marks an empty slot, or an answer that drops the token.
+const NONE: ShortStr = ShortStr::NONE;
+
+/// What the per-word filters made of token texts: the word ([`NONE`]:
+/// the token is dropped).
+#[derive(Default)]
+struct Memo {
+    /// Tokens without digits: the words of the language, which recur.
+    words: FxHashMap<ShortStr, ShortStr>,
+    /// Tokens with digits, in a small table where each token has one slot
+    /// and a newcomer evicts the occupant. Years and small numbers recur,
+    /// but most numbers in a registry are one-off record numbers: in the
+    /// words' table they would crowd the words out, and a table grown
+    /// past the cache is slower for every word.
+    numbers: Vec<(ShortStr, ShortStr)>,
+    /// The words last looked up, one slot each, in front of `words`: a
+    /// table small enough to stay in the core's cache. A few hundred words
+    /// make up most of any English text, and the misses of a lookup in the
+    /// full table (which does not fit) were most of the memo's time.
+    recent: Vec<(ShortStr, ShortStr)>,
+}
+
+/// Slot of `key` in a one-slot-per-key table of `2^bits` slots.
+fn slot(key: &ShortStr, bits: u32) -> usize {
+    (key.hash64() >> (64 - bits)) as usize
+}
+
+impl Memo {
+    fn get(&mut self, key: &ShortStr, number: bool) -> Option<ShortStr> {
+        if number {
+            let (k, answer) = *self.numbers.get(slot(key, NUMBER_SLOTS.trailing_zeros()))?;
+            return (k == *key).then_some(answer);
+        }
+        let at = slot(key, RECENT_SLOTS.trailing_zeros());
+        if let Some((k, answer)) = self.recent.get(at) {
+            if k == key {
+                return Some(*answer);
+            }
+        }
+        let answer = *self.words.get(key)?;
+        if self.recent.is_empty() {
+            self.recent = vec![(NONE, NONE); RECENT_SLOTS];
+        }
+        self.recent[at] = (*key, answer);
+        Some(answer)
+    }
+
+    fn insert(&mut self, key: ShortStr, number: bool, answer: ShortStr) {
+        if number {
+            if self.numbers.is_empty() {
+                self.numbers = vec![(NONE, NONE); NUMBER_SLOTS];
+            }
+            self.numbers[slot(&key, NUMBER_SLOTS.trailing_zeros())] = (key, answer);
+        } else {
+            if self.words.len() >= WORDS_CAPACITY {
+                // Crude, but it takes an unusually wide vocabulary to get
+                // here, and the common words are back after a few records.
+                self.words.clear();
+                self.recent.clear();
+            }
+            self.words.insert(key, answer);
+        }
+    }
+}
+
+/// A token filter that runs a per-word analyzer on each token and
+/// remembers the answer for each distinct token text.
+///
+/// Lowercasing, stop-word lookup and above all Snowball stemming were most
+/// of batch classification's time, spent on the same few thousand words
+/// over and over. Every filter of the per-word analyzer must be a function
+/// of the token text alone that keeps or drops the token (as tantivy's
+/// length, lowercase, stop-word and stemming filters are: none looks at
+/// neighbours, offsets or positions), so replaying the remembered answer
+/// yields exactly the tokens, offsets and positions the filters would:
+/// [`SETTINGS`], the index and every model are unchanged.
+#[derive(Clone)]
+pub struct Memoized {
+    filters: TextAnalyzer,
+}
+
+impl Memoized {
+    /// Memoise `filters`, an analyzer over [`RawTokenizer`] (one token: the
+    /// whole input) and per-token filters.
+    pub fn new(filters: TextAnalyzer) -> Memoized {
+        Memoized { filters }
+    }
+}
+
+impl TokenFilter for Memoized {
+    type Tokenizer<T: Tokenizer> = MemoizedFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> MemoizedFilter<T> {
+        MemoizedFilter {
+            inner: tokenizer,
+            words: Words {
+                filters: self.filters,
+                word: String::new(),
+            },
+            memo: Memo::default(),
+        }
+    }
+}
+
+/// The tokenizer [`Memoized`] builds.
+pub struct MemoizedFilter<T> {
+    inner: T,
+    words: Words,
+    /// Token text → what the per-word analyzer made of it (`None`:
+    /// dropped).
+    memo: Memo,
+}
+
+/// A copy starts with an empty memo: copies go to other threads (one per
+/// index writer or worker), and sharing one memo would need a lock.
+impl<T: Clone> Clone for MemoizedFilter<T> {
+    fn clone(&self) -> Self {
+        MemoizedFilter {
+            inner: self.inner.clone(),
+            words: self.words.clone(),
+            memo: Memo::default(),
+        }
+    }
+}
+
+impl<T: Tokenizer> Tokenizer for MemoizedFilter<T> {
+    type TokenStream<'a> = MemoizedStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        MemoizedStream {
+            tail: self.inner.token_stream(text),
+            words: &mut self.words,
+            memo: &mut self.memo,
+        }
+    }
+}
+
+/// The token stream of [`MemoizedFilter`].
+pub struct MemoizedStream<'a, T> {
+    tail: T,
+    words: &'a mut Words,
+    memo: &'a mut Memo,
+}
+
+impl<T: TokenStream> TokenStream for MemoizedStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        while self.tail.advance() {
+            let text = &mut self.tail.token_mut().text;
+            let key = ShortStr::new(text);
+            let number = text.bytes().any(|b| b.is_ascii_digit());
+            if let Some(answer) = key.and_then(|k| self.memo.get(&k, number)) {
+                if answer == NONE {
+                    continue;
+                }
+                text.clear();
+                answer.push_to(text);
+                return true;
+            }
+            let word = self.words.analyze(text);
+            // Not remembered (rare): the token or its word is too long to
+            // hold inline.
+            let answer = match word {
+                Some(word) => ShortStr::new(word),
+                None => Some(NONE),
+            };
+            if let (Some(key), Some(answer)) = (key, answer) {
+                self.memo.insert(key, number, answer);
+            }
+            if let Some(word) = word {
+                text.clear();
+                text.push_str(word);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        self.tail.token_mut()
+    }
 }
 
 /// A token and where it came from in the original text.
@@ -44,12 +467,15 @@ pub struct Token {
 #[derive(Clone)]
 pub struct Analyzer {
     inner: TextAnalyzer,
+    /// The second stage of `inner`, apart.
+    words: Words,
 }
 
 impl Default for Analyzer {
     fn default() -> Self {
         Analyzer {
             inner: text_analyzer(),
+            words: Words::default(),
         }
     }
 }
@@ -63,6 +489,34 @@ impl Analyzer {
             out.push(stream.token().text.clone());
         }
         out
+    }
+
+    /// Call `f` with each analyzed term and its byte span, in order, without
+    /// copying the term.
+    pub fn for_each(&mut self, text: &str, mut f: impl FnMut(&str, usize, usize)) {
+        let mut stream = self.inner.token_stream(text);
+        while stream.advance() {
+            let t = stream.token();
+            f(&t.text, t.offset_from, t.offset_to);
+        }
+    }
+
+    /// The analyzer in its two stages: call `f` with the second stage and
+    /// each token as the first split it, with its byte span, in order.
+    /// `words.analyze(token)` is then the term [`Analyzer::for_each`] gives
+    /// for that token, or `None` where it gives none. For callers that
+    /// remember what they derive from each distinct token, and so mostly
+    /// skip the second stage.
+    pub fn for_each_token(
+        &mut self,
+        text: &str,
+        mut f: impl FnMut(&mut Words, &str, usize, usize),
+    ) {
+        let mut at = 0;
+        while let Some((start, end)) = next_token(text, at) {
+            f(&mut self.words, &text[start..end], start, end);
+            at = end;
+        }
     }
 
     /// Analyzed terms with their byte offsets, for explanations.
@@ -92,5 +546,113 @@ mod tests {
             a.tokens("The Partnerships are Coordinating networks"),
             vec!["partnership", "coordin", "network"]
         );
+    }
+
+    /// Every token tantivy's `SimpleTokenizer` gives (text, offsets,
+    /// positions), on text mixing scripts, combining marks, other kinds of
+    /// digits and punctuation, and on pseudo-random strings of such chars.
+    #[test]
+    fn splits_as_tantivy_s_simple_tokenizer() {
+        use tantivy::tokenizer::SimpleTokenizer;
+        fn all(mut stream: impl TokenStream) -> Vec<tantivy::tokenizer::Token> {
+            let mut out = Vec::new();
+            while stream.advance() {
+                out.push(stream.token().clone());
+            }
+            out
+        }
+        let pool: Vec<char> =
+            "aZ09 .,;:-_'\"\t\n/()éÉe\u{301}ß²½٣一二三ऄअ\u{200b}\u{a0}ﬁ🙂Ωω\u{feff}"
+                .chars()
+                .collect();
+        let mut texts: Vec<String> = vec![
+            String::new(),
+            " ".into(),
+            "Hello, happy tax-payer! 2006/07 — A1b2".into(),
+            "Le cafe\u{301} de l'école, l'Ω et 3² = 9; 東京 2020; ١٢٣ ok".into(),
+            "trailing word".into(),
+            "___x___".into(),
+        ];
+        let mut state: u64 = 7;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        for _ in 0..2000 {
+            let n = next() % 24;
+            texts.push((0..n).map(|_| pool[next() % pool.len()]).collect());
+        }
+        let (mut theirs, mut ours) = (SimpleTokenizer::default(), Simple::default());
+        let mut analyzer = Analyzer::default();
+        for t in &texts {
+            let expected = all(theirs.token_stream(t));
+            assert_eq!(all(ours.token_stream(t)), expected, "{t:?}");
+            let mut spans = Vec::new();
+            analyzer.for_each_token(t, |_, token, start, end| {
+                spans.push((token.to_string(), start, end))
+            });
+            let expected: Vec<_> = expected
+                .into_iter()
+                .map(|t| (t.text, t.offset_from, t.offset_to))
+                .collect();
+            assert_eq!(spans, expected, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn short_strings_round_trip() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+        ];
+        let more = ["abcdefghijklmno", "généralement", "ünïcödé", "2006"];
+        for w in words.iter().chain(&more) {
+            let mut s = String::new();
+            ShortStr::new(w).unwrap().push_to(&mut s);
+            assert_eq!(&s, w);
+        }
+        assert!(ShortStr::new("abcdefghijklmnop").is_none());
+        assert_ne!(ShortStr::new("ab"), ShortStr::new("ab\0"));
+        assert_ne!(ShortStr::new("abcdefgh"), ShortStr::new("abcdefgh\0"));
+    }
+
+    #[test]
+    fn the_memo_gives_the_filters_answers() {
+        let mut plain = TextAnalyzer::builder(tantivy::tokenizer::SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(StopWordFilter::new(Language::English).unwrap())
+            .filter(Stemmer::new(Language::English))
+            .build();
+        let long = "x".repeat(41);
+        let text = format!(
+            "The Partnerships, partnering PARTNERSHIPS in 2006: généralement Ünited \
+             coordinated {long} and Coordinating; THE coordinators (2006) partnerships {long}"
+        );
+        let text = text.as_str();
+        let mut expected = Vec::new();
+        let mut stream = plain.token_stream(text);
+        while stream.advance() {
+            expected.push(stream.token().clone());
+        }
+        let mut cached = text_analyzer();
+        // Twice: the second pass is answered from the memo.
+        for _ in 0..2 {
+            let mut got = Vec::new();
+            let mut stream = cached.token_stream(text);
+            while stream.advance() {
+                got.push(stream.token().clone());
+            }
+            assert_eq!(got, expected);
+        }
     }
 }

@@ -27,7 +27,7 @@ impl Default for BatchOptions {
         BatchOptions {
             min_confidence: 0.0,
             evidence: 5,
-            chunk: 4096,
+            chunk: 2048,
         }
     }
 }
@@ -66,9 +66,13 @@ pub struct BatchSummary {
 /// Classify every item, calling `sink` for each outcome in input order.
 /// `sink` may stop the run by returning an error (e.g. `--strict`).
 ///
-/// A reader thread parses the next chunk while the rayon workers classify
-/// the current one and the calling thread writes the previous results; at
-/// most three chunks are alive at once, so memory stays bounded.
+/// Three stages overlap: a reader thread parses the next chunk, the rayon
+/// workers classify the current one (driven from a thread of its own), and
+/// the calling thread hands the previous one to `sink`. Writing is serial
+/// work; while it waited for the classification of each chunk, and the
+/// workers for the writing, a core sat idle for part of every chunk. The
+/// channels between the stages hold one chunk each, so at most five chunks
+/// are alive at once and memory stays bounded.
 pub fn classify_stream(
     model: &Model,
     items: impl Iterator<Item = Item> + Send,
@@ -77,74 +81,107 @@ pub fn classify_stream(
     progress: &dyn Fn(u64),
 ) -> Result<BatchSummary> {
     let chunk_size = options.chunk.max(1);
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Item>>(1);
+    let (item_sender, items_in) = std::sync::mpsc::sync_channel::<Vec<Item>>(1);
+    let (outcome_sender, outcomes_in) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut items = items;
             loop {
                 let chunk: Vec<Item> = items.by_ref().take(chunk_size).collect();
                 // A closed channel means the consumer stopped early.
-                if chunk.is_empty() || sender.send(chunk).is_err() {
+                if chunk.is_empty() || item_sender.send(chunk).is_err() {
                     break;
                 }
             }
         });
-        let result = consume(model, receiver.iter(), options, sink, progress);
-        // Dropping the receiver ends the reader if we stopped early.
-        drop(receiver);
+        scope.spawn(move || {
+            for chunk in items_in {
+                if outcome_sender
+                    .send(classify_chunk(model, chunk, options))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let result = consume(outcomes_in.iter(), sink, progress);
+        // Dropping the receiver ends the classifier, and with it the
+        // reader, if we stopped early.
+        drop(outcomes_in);
         result
     })
 }
 
-fn consume(
-    model: &Model,
-    chunks: impl Iterator<Item = Vec<Item>>,
-    options: &BatchOptions,
-    sink: &mut dyn FnMut(Outcome) -> Result<()>,
-    progress: &dyn Fn(u64),
-) -> Result<BatchSummary> {
-    let mut summary = BatchSummary::default();
-    for chunk in chunks {
-        let outcomes: Vec<Outcome> = chunk
-            .into_par_iter()
-            .map_init(Analyzer::default, |analyzer, item| match item {
-                Err(e) => Outcome::Rejected(e),
-                Ok(located) => match model.classify(
+thread_local! {
+    /// One analyzer per worker thread for the whole run, so its stem memo
+    /// stays warm (rayon's `map_init` would build one per split of every
+    /// chunk).
+    static ANALYZER: std::cell::RefCell<Analyzer> = std::cell::RefCell::new(Analyzer::default());
+}
+
+fn classify_chunk(model: &Model, chunk: Vec<Item>, options: &BatchOptions) -> Vec<Outcome> {
+    chunk
+        .into_par_iter()
+        .map(|item| match item {
+            Err(e) => Outcome::Rejected(e),
+            Ok(located) => match ANALYZER.with_borrow_mut(|analyzer| {
+                model.classify(
                     analyzer,
                     &located.record,
                     options.min_confidence,
                     options.evidence,
-                ) {
-                    Ok(predictions) => Outcome::Classified {
-                        line: located.line,
-                        record: Box::new(located.record),
-                        raw: located.raw,
-                        predictions,
-                    },
-                    Err(e) => Outcome::Rejected(RecordError {
-                        file: String::new(),
-                        line: located.line,
-                        field: match located.record.kind() {
-                            crate::Kind::Partnership => "description".into(),
-                            crate::Kind::Lesson => "text".into(),
-                        },
-                        reason: e.to_string(),
-                    }),
+                )
+            }) {
+                Ok(predictions) => Outcome::Classified {
+                    line: located.line,
+                    record: Box::new(located.record),
+                    raw: located.raw,
+                    predictions,
                 },
-            })
-            .collect();
+                Err(e) => Outcome::Rejected(RecordError {
+                    file: String::new(),
+                    line: located.line,
+                    field: match located.record.kind() {
+                        crate::Kind::Partnership => "description".into(),
+                        crate::Kind::Lesson => "text".into(),
+                    },
+                    reason: e.to_string(),
+                }),
+            },
+        })
+        .collect()
+}
+
+/// Count one label, allocating the keys only the first time they are seen.
+fn count(distribution: &mut BTreeMap<String, BTreeMap<String, u64>>, axis: &str, label: &str) {
+    if !distribution.contains_key(axis) {
+        distribution.insert(axis.to_string(), BTreeMap::new());
+    }
+    let Some(labels) = distribution.get_mut(axis) else {
+        return;
+    };
+    match labels.get_mut(label) {
+        Some(n) => *n += 1,
+        None => {
+            labels.insert(label.to_string(), 1);
+        }
+    }
+}
+
+fn consume(
+    chunks: impl Iterator<Item = Vec<Outcome>>,
+    sink: &mut dyn FnMut(Outcome) -> Result<()>,
+    progress: &dyn Fn(u64),
+) -> Result<BatchSummary> {
+    let mut summary = BatchSummary::default();
+    for outcomes in chunks {
         for outcome in outcomes {
             summary.read += 1;
             match &outcome {
                 Outcome::Classified { predictions, .. } => {
                     summary.classified += 1;
                     for (axis, p) in predictions {
-                        *summary
-                            .distribution
-                            .entry(axis.name().to_string())
-                            .or_default()
-                            .entry(p.label.clone())
-                            .or_default() += 1;
+                        count(&mut summary.distribution, axis.name(), &p.label);
                     }
                 }
                 Outcome::Rejected(_) => summary.rejected += 1,

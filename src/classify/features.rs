@@ -5,11 +5,13 @@
 //! model, so a document gets the same vector alone or in a batch (linfa's
 //! own TF-IDF recomputes IDF per batch, which is why it is not used).
 
-use crate::analyze::{Analyzer, Token};
+use crate::analyze::{Analyzer, ShortStr, Token};
 use crate::record::Record;
 use crate::typology::CUES;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 /// A sparse, L2-normalised feature vector: `(feature index, value)`,
@@ -33,10 +35,15 @@ pub fn record_text(record: &Record) -> String {
 
 /// Partner sectors of a record (partnerships only).
 pub fn record_sectors(record: &Record) -> Vec<String> {
+    sectors_of(record).into_iter().map(String::from).collect()
+}
+
+/// [`record_sectors`], borrowed.
+pub fn sectors_of(record: &Record) -> Vec<&str> {
     match record {
         Record::Partnership(p) => {
-            let mut s: Vec<String> = p.partners.iter().map(|x| x.sector.clone()).collect();
-            s.sort();
+            let mut s: Vec<&str> = p.partners.iter().map(|x| x.sector.as_str()).collect();
+            s.sort_unstable();
             s.dedup();
             s
         }
@@ -132,30 +139,338 @@ pub fn extract(analyzer: &mut Analyzer, text: &str, sectors: &[String]) -> Vec<T
     terms
 }
 
-/// Feature occurrences already looked up in `vocabulary`: the spans (with
-/// an empty feature string, as the vocabulary holds it) and the index of
-/// each. Same order and content as [`extract`] + [`Vocabulary::lookup`],
-/// without an allocation per feature.
+/// One occurrence of an in-vocabulary feature in a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Vocabulary index.
+    pub feature: u32,
+    /// Byte span in the analyzed text (text features only).
+    pub span: Option<(usize, usize)>,
+}
+
+/// The occurrences of in-vocabulary features of a text and its partner
+/// sectors, in the order of [`extract`] (out-of-vocabulary ones left out):
+/// the same as looking every [`extract`]ed feature up with
+/// [`Vocabulary::get`], without building a string per feature.
 pub fn encode(
     analyzer: &mut Analyzer,
     text: &str,
-    sectors: &[String],
+    sectors: &[impl AsRef<str>],
     vocabulary: &Vocabulary,
-) -> (Vec<Term>, Vec<Option<u32>>) {
-    let mut terms = Vec::new();
-    let mut indices = Vec::new();
-    visit(analyzer, text, sectors, |feature, span| {
-        terms.push(Term {
-            feature: String::new(),
-            span,
+) -> Vec<Occurrence> {
+    let fast = &vocabulary.fast;
+    // Analyzed, non-noise tokens as word ids (NO_WORD: in no feature).
+    // About one token per 7 bytes of English text.
+    let mut tokens: Vec<(u32, usize, usize)> = Vec::with_capacity(text.len() / 6);
+    let mut out = Vec::with_capacity(text.len() / 3);
+    TOKEN_TAGS.with_borrow_mut(|tags| {
+        let tags = tags.of(vocabulary);
+        analyzer.for_each_token(text, |words, token, start, end| {
+            let tag = tags.get_or_insert(token, || match words.analyze(token) {
+                Some(term) if !is_noise(term) => {
+                    let (word, unigram) = fast.words.get(term).unwrap_or((NO_WORD, NO_WORD));
+                    Tag { word, unigram }
+                }
+                _ => Tag::SKIP,
+            });
+            if tag.word == SKIP_WORD {
+                return;
+            }
+            if tag.unigram != NO_WORD {
+                out.push(Occurrence {
+                    feature: tag.unigram,
+                    span: Some((start, end)),
+                });
+            }
+            tokens.push((tag.word, start, end));
         });
-        indices.push(vocabulary.get(feature));
     });
-    (terms, indices)
+    if !fast.bigrams.is_empty() {
+        for pair in tokens.windows(2) {
+            let (a, b) = (pair[0].0, pair[1].0);
+            if a == NO_WORD || b == NO_WORD {
+                continue;
+            }
+            if let Some(&feature) = fast.bigrams.get(&pair_key(a, b)) {
+                out.push(Occurrence {
+                    feature,
+                    span: Some((pair[0].1, pair[1].2)),
+                });
+            }
+        }
+    }
+    if !fast.cues.is_empty() {
+        for (at, &(word, _, _)) in tokens.iter().enumerate() {
+            let Some(phrases) = fast.cues.get(&word) else {
+                continue;
+            };
+            for (feature, phrase) in phrases {
+                let n = phrase.len();
+                let Some(w) = tokens.get(at..at + n) else {
+                    continue;
+                };
+                if w.iter().zip(phrase.iter()).all(|(t, p)| t.0 == *p) {
+                    out.push(Occurrence {
+                        feature: *feature,
+                        span: Some((w[0].1, w[n - 1].2)),
+                    });
+                }
+            }
+        }
+    }
+    let mut buf = String::new();
+    for s in sectors {
+        buf.clear();
+        buf.push_str("sector:");
+        buf.push_str(s.as_ref());
+        if let Some(feature) = vocabulary.get(&buf) {
+            out.push(Occurrence {
+                feature,
+                span: None,
+            });
+        }
+    }
+    out
+}
+
+/// Word id of a token that is in no feature.
+const NO_WORD: u32 = u32::MAX;
+
+/// Word id marking a token the analyzer drops or that is noise.
+const SKIP_WORD: u32 = u32::MAX - 1;
+
+/// What a token (as the tokenizer split it) contributes to the features of
+/// one vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tag {
+    /// Word id of its term, `NO_WORD` or `SKIP_WORD`.
+    word: u32,
+    /// Unigram feature of its term, or `NO_WORD`.
+    unigram: u32,
+}
+
+impl Tag {
+    const SKIP: Tag = Tag {
+        word: SKIP_WORD,
+        unigram: NO_WORD,
+    };
+}
+
+/// Slots of a thread's table of tokens with digits.
+const NUMBER_SLOTS_BITS: u32 = 10;
+
+/// Most slots of a thread's table of other tokens; at three quarters full
+/// it starts over.
+const TOKEN_SLOTS_MAX_BITS: u32 = 16;
+
+/// One thread's memory of the tags of the tokens it has seen, for one
+/// vocabulary.
+///
+/// A record's tokens are the same few thousand words over and over. Looking
+/// each up in the analyzer's memo and then its term in the vocabulary cost
+/// two probes of tables too big for the core's cache, and the cache misses
+/// were the largest single cost of classification; here a token costs one
+/// probe, of a compact table (open addressing, the key inline).
+struct TokenTags {
+    /// [`Vocabulary::id`] of the vocabulary the tags are for.
+    vocabulary: u64,
+    /// Tokens without digits, by linear probing; free slots hold
+    /// [`ShortStr::NONE`].
+    slots: Vec<(ShortStr, Tag)>,
+    used: usize,
+    /// Tokens with digits, one slot each, a newcomer evicting the occupant:
+    /// years and small numbers recur, but most numbers in a registry are
+    /// one-off record numbers, which would crowd the words out.
+    numbers: Vec<(ShortStr, Tag)>,
+}
+
+impl TokenTags {
+    fn new(vocabulary: u64) -> TokenTags {
+        TokenTags {
+            vocabulary,
+            slots: vec![(ShortStr::NONE, Tag::SKIP); 1 << 12],
+            used: 0,
+            numbers: vec![(ShortStr::NONE, Tag::SKIP); 1 << NUMBER_SLOTS_BITS],
+        }
+    }
+
+    /// The tag of `token`, computed by `tag` the first time.
+    fn get_or_insert(&mut self, token: &str, tag: impl FnOnce() -> Tag) -> Tag {
+        // Too long to hold inline (rare): not remembered.
+        let Some(key) = ShortStr::new(token) else {
+            return tag();
+        };
+        let h = key.hash64();
+        if token.bytes().any(|b| b.is_ascii_digit()) {
+            let slot = &mut self.numbers[(h >> (64 - NUMBER_SLOTS_BITS)) as usize];
+            if slot.0 != key {
+                *slot = (key, tag());
+            }
+            return slot.1;
+        }
+        let bits = self.slots.len().trailing_zeros();
+        let mask = self.slots.len() - 1;
+        let mut at = (h >> (64 - bits)) as usize;
+        loop {
+            let (k, t) = self.slots[at];
+            if k == key {
+                return t;
+            }
+            if k == ShortStr::NONE {
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        let t = tag();
+        if (self.used + 1) * 4 > self.slots.len() * 3 {
+            // Grow, or start over if already at the largest size.
+            let bits = (bits + 1).min(TOKEN_SLOTS_MAX_BITS);
+            let old = std::mem::replace(
+                &mut self.slots,
+                vec![(ShortStr::NONE, Tag::SKIP); 1 << bits],
+            );
+            self.used = 0;
+            if old.len() < self.slots.len() {
+                for (k, t) in old.into_iter().filter(|(k, _)| *k != ShortStr::NONE) {
+                    self.insert(k, t);
+                }
+            }
+        }
+        self.insert(key, t);
+        t
+    }
+
+    fn insert(&mut self, key: ShortStr, tag: Tag) {
+        let bits = self.slots.len().trailing_zeros();
+        let mask = self.slots.len() - 1;
+        let mut at = (key.hash64() >> (64 - bits)) as usize;
+        while self.slots[at].0 != ShortStr::NONE {
+            at = (at + 1) & mask;
+        }
+        self.slots[at] = (key, tag);
+        self.used += 1;
+    }
+}
+
+/// A thread's [`TokenTags`], one per vocabulary in use (the few last used).
+#[derive(Default)]
+struct ThreadTags(Vec<TokenTags>);
+
+impl ThreadTags {
+    fn of(&mut self, vocabulary: &Vocabulary) -> &mut TokenTags {
+        let at = match self.0.iter().position(|t| t.vocabulary == vocabulary.id) {
+            Some(at) => at,
+            None => {
+                if self.0.len() == 4 {
+                    self.0.remove(0);
+                }
+                self.0.push(TokenTags::new(vocabulary.id));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[at]
+    }
+}
+
+thread_local! {
+    static TOKEN_TAGS: RefCell<ThreadTags> = RefCell::new(ThreadTags::default());
+}
+
+fn pair_key(a: u32, b: u32) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+/// Lookup tables built from the vocabulary's strings when it is loaded, so
+/// that a token costs one hash lookup of its text and bigrams and cue
+/// phrases are matched on word ids. The model file keeps the strings.
+#[derive(Debug, Clone, Default)]
+struct FastLookup {
+    /// Every analyzed word that is a unigram feature, part of a bigram
+    /// feature or of a cue phrase: its word id and its unigram feature
+    /// (`NO_WORD` if none).
+    words: Words,
+    /// `(word id, word id)` → bigram feature.
+    bigrams: HashMap<u64, u32>,
+    /// Cue phrases whose feature is in the vocabulary, as word ids, keyed
+    /// by their first word; in [`cue_phrases`] order.
+    cues: HashMap<u32, Vec<CuePhrase>>,
+}
+
+/// A cue phrase: its feature and its words' ids.
+type CuePhrase = (u32, Box<[u32]>);
+
+/// Words → `(word id, unigram feature)`, most held inline (see
+/// [`ShortStr`]).
+#[derive(Debug, Clone, Default)]
+struct Words {
+    short: HashMap<ShortStr, (u32, u32)>,
+    long: HashMap<Box<str>, (u32, u32)>,
+}
+
+impl Words {
+    fn get(&self, word: &str) -> Option<(u32, u32)> {
+        match ShortStr::new(word) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(word).copied(),
+        }
+    }
+
+    fn entry(&mut self, word: &str) -> &mut (u32, u32) {
+        let next = (self.short.len() + self.long.len()) as u32;
+        match ShortStr::new(word) {
+            Some(key) => self.short.entry(key).or_insert((next, NO_WORD)),
+            None => self.long.entry(word.into()).or_insert((next, NO_WORD)),
+        }
+    }
+
+    /// The id of `word`, given one if new.
+    fn id(&mut self, word: &str) -> u32 {
+        self.entry(word).0
+    }
+}
+
+impl FastLookup {
+    fn new(terms: &[String]) -> FastLookup {
+        let mut fast = FastLookup::default();
+        for (i, term) in terms.iter().enumerate() {
+            // Analyzed tokens never contain a space (the tokenizer splits
+            // on non-alphanumerics), so a term with exactly one space can
+            // only be a bigram and one without can only be a unigram. A
+            // term with more spaces can match no feature [`visit`] emits.
+            match term.split_once(' ') {
+                None => fast.words.entry(term).1 = i as u32,
+                Some((a, b)) if !b.contains(' ') => {
+                    let a = fast.words.id(a);
+                    let b = fast.words.id(b);
+                    fast.bigrams.insert(pair_key(a, b), i as u32);
+                }
+                Some(_) => {}
+            }
+        }
+        let index: HashMap<&str, u32> = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_str(), i as u32))
+            .collect();
+        // Phrases sharing a first word stay in their order; that order is
+        // the order [`visit`] emits cues in.
+        for (first, phrases) in cue_phrases() {
+            for (cue, phrase) in phrases {
+                let Some(&feature) = index.get(format!("cue:{cue}").as_str()) else {
+                    continue;
+                };
+                let ids: Box<[u32]> = phrase.iter().map(|w| fast.words.id(w)).collect();
+                let first = fast.words.id(first);
+                debug_assert_eq!(Some(&first), ids.first());
+                fast.cues.entry(first).or_default().push((feature, ids));
+            }
+        }
+        fast
+    }
 }
 
 /// Learned vocabulary and inverse document frequencies.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Vocabulary {
     /// Feature strings; a feature's index is its position.
     pub terms: Vec<String>,
@@ -163,6 +478,19 @@ pub struct Vocabulary {
     pub idf: Vec<f32>,
     #[serde(skip)]
     index: HashMap<String, u32>,
+    #[serde(skip)]
+    fast: FastLookup,
+    /// Distinguishes vocabularies (each build of the lookup tables gets a
+    /// new one), so per-thread memories of token tags are never mixed up.
+    #[serde(skip)]
+    id: u64,
+}
+
+/// The lookup tables are derived from `terms`, so they take no part.
+impl PartialEq for Vocabulary {
+    fn eq(&self, other: &Self) -> bool {
+        self.terms == other.terms && self.idf == other.idf
+    }
 }
 
 /// Vocabulary settings.
@@ -205,12 +533,14 @@ impl Vocabulary {
             terms,
             idf,
             index: HashMap::default(),
+            fast: FastLookup::default(),
+            id: 0,
         };
         v.build_index();
         v
     }
 
-    /// Rebuild the lookup table (after deserialising).
+    /// Rebuild the lookup tables (after deserialising).
     pub fn build_index(&mut self) {
         self.index = self
             .terms
@@ -218,6 +548,9 @@ impl Vocabulary {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
+        self.fast = FastLookup::new(&self.terms);
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        self.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Number of features.
@@ -237,26 +570,29 @@ impl Vocabulary {
 
     /// Sublinear TF (`1 + ln tf`) × IDF, L2-normalised.
     pub fn transform(&self, terms: &[Term]) -> SparseVec {
-        self.transform_indexed(&self.lookup(terms))
+        let mut features: Vec<u32> = terms.iter().filter_map(|t| self.get(&t.feature)).collect();
+        self.transform_features(&mut features)
     }
 
-    /// Feature index of each term (`None` when out of vocabulary): looked
-    /// up once per record and shared by every axis and the explanation.
-    pub fn lookup(&self, terms: &[Term]) -> Vec<Option<u32>> {
-        terms.iter().map(|t| self.get(&t.feature)).collect()
-    }
-
-    /// [`Vocabulary::transform`] from already looked-up indices.
-    pub fn transform_indexed(&self, indices: &[Option<u32>]) -> SparseVec {
-        let mut tf: HashMap<u32, f32> = HashMap::default();
-        for i in indices.iter().flatten() {
-            *tf.entry(*i).or_default() += 1.0;
-        }
-        let mut v: SparseVec = tf
-            .into_iter()
-            .map(|(i, c)| (i, (1.0 + c.ln()) * self.idf[i as usize]))
+    /// [`Vocabulary::transform`] from the vocabulary indices of the feature
+    /// occurrences (any order; sorted in place).
+    pub fn transform_features(&self, features: &mut [u32]) -> SparseVec {
+        // Counting runs of the sorted indices gives the counts in index
+        // order directly, without a hash map.
+        features.sort_unstable();
+        let counts: Vec<(u32, u32)> = features
+            .chunk_by(|a, b| a == b)
+            .map(|run| (run[0], run.len() as u32))
             .collect();
-        v.sort_unstable_by_key(|(i, _)| *i);
+        self.weigh(&counts)
+    }
+
+    /// The vector of `(feature, term frequency)` pairs sorted by feature.
+    pub fn weigh(&self, counts: &[(u32, u32)]) -> SparseVec {
+        let mut v: SparseVec = counts
+            .iter()
+            .map(|&(i, c)| (i, (1.0 + (c as f32).ln()) * self.idf[i as usize]))
+            .collect();
         let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             for (_, x) in v.iter_mut() {
@@ -264,5 +600,91 @@ impl Vocabulary {
             }
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Model;
+    use crate::read::{self, Format};
+    use crate::Kind;
+
+    /// The word-id path must give exactly what looking up every
+    /// extracted feature string gives, on realistic records.
+    #[test]
+    fn encode_matches_extract_and_lookup() {
+        let model = Model::bundled().expect("bundled model");
+        let mut csv = Vec::new();
+        crate::generate::write_registry(300, 11, &mut csv).unwrap();
+        let records: Vec<Record> = read::open_reader(
+            "t.csv".into(),
+            Box::new(std::io::Cursor::new(csv)),
+            Format::Csv,
+            Some(Kind::Partnership),
+            &Default::default(),
+        )
+        .unwrap()
+        .map(|item| item.unwrap().record)
+        .collect();
+        // What the vector was before it was computed by sorting.
+        let reference = |vocabulary: &Vocabulary, terms: &[Term]| {
+            let mut tf: HashMap<u32, f32> = HashMap::default();
+            for t in terms {
+                if let Some(i) = vocabulary.get(&t.feature) {
+                    *tf.entry(i).or_default() += 1.0;
+                }
+            }
+            let mut v: SparseVec = tf
+                .into_iter()
+                .map(|(i, c)| (i, (1.0 + c.ln()) * vocabulary.idf[i as usize]))
+                .collect();
+            v.sort_unstable_by_key(|(i, _)| *i);
+            let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                for (_, x) in v.iter_mut() {
+                    *x /= norm;
+                }
+            }
+            v
+        };
+        let mut analyzer = Analyzer::default();
+        let (mut matched, mut bigrams, mut cues) = (0, 0, 0);
+        for f in &model.featurizers {
+            let vocabulary = &f.vocabulary;
+            for r in &records {
+                let text = record_text(r);
+                let sectors = record_sectors(r);
+                let terms = extract(&mut analyzer, &text, &sectors);
+                let expected: Vec<Occurrence> = terms
+                    .iter()
+                    .filter_map(|t| {
+                        vocabulary.get(&t.feature).map(|feature| Occurrence {
+                            feature,
+                            span: t.span,
+                        })
+                    })
+                    .collect();
+                let got = encode(&mut analyzer, &text, &sectors, vocabulary);
+                assert_eq!(got, expected);
+                matched += got.len();
+                for o in &got {
+                    let term = &vocabulary.terms[o.feature as usize];
+                    bigrams += usize::from(term.contains(' '));
+                    cues += usize::from(term.starts_with("cue:"));
+                }
+                let mut features: Vec<u32> = got.iter().map(|o| o.feature).collect();
+                let x = vocabulary.transform_features(&mut features);
+                let bits = |v: &SparseVec| -> Vec<(u32, u32)> {
+                    v.iter().map(|(i, x)| (*i, x.to_bits())).collect()
+                };
+                assert_eq!(bits(&x), bits(&reference(vocabulary, &terms)));
+                assert_eq!(bits(&x), bits(&vocabulary.transform(&terms)));
+            }
+        }
+        assert!(
+            matched > 10_000 && bigrams > 1_000 && cues > 10,
+            "too little compared: {matched} occurrences, {bigrams} bigrams, {cues} cues"
+        );
     }
 }

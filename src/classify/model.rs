@@ -17,6 +17,7 @@ use crate::record::{Kind, Record};
 use crate::typology::Axis;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -324,27 +325,39 @@ impl Model {
             )));
         }
         let text = features::record_text(record);
-        let sectors = features::record_sectors(record);
+        let sectors = features::sectors_of(record);
+        // Sentence boundaries are found once per record, and only when an
+        // explanation will be given.
+        let ends = if evidence > 0 {
+            sentence_ends(&text)
+        } else {
+            Vec::new()
+        };
         let mut out = BTreeMap::new();
         // Both partnership axes share one featurizer: encode the record
         // once per featurizer.
-        let mut encoded: Option<(Kind, EncodedRecord)> = None;
+        let mut encoded: Option<(Kind, Encoded)> = None;
         for axis in self.axes_for(record.kind()) {
             let (Some(f), Some(head)) = (self.featurizer(axis), self.head(axis)) else {
                 continue;
             };
             if encoded.as_ref().is_none_or(|(kind, _)| *kind != f.kind) {
-                let (terms, indices) = features::encode(analyzer, &text, &sectors, &f.vocabulary);
-                let x = f.vocabulary.transform_indexed(&indices);
-                encoded = Some((f.kind, (terms, indices, x)));
+                let occurrences = features::encode(analyzer, &text, &sectors, &f.vocabulary);
+                encoded = Some((f.kind, Encoded::new(occurrences, &f.vocabulary, &ends)));
             }
-            let Some((_, (terms, indices, x))) = encoded.as_ref() else {
+            let Some((_, encoded)) = encoded.as_ref() else {
                 continue;
             };
-            let encoded = Encoded { terms, indices, x };
             out.insert(
                 axis,
-                head.predict(&f.vocabulary, &encoded, &text, min_confidence, evidence),
+                head.predict(
+                    &f.vocabulary,
+                    encoded,
+                    &text,
+                    &ends,
+                    min_confidence,
+                    evidence,
+                ),
             );
         }
         Ok(out)
@@ -407,40 +420,44 @@ impl Head {
     fn predict(
         &self,
         vocab: &Vocabulary,
-        encoded: &Encoded<'_>,
+        encoded: &Encoded,
         text: &str,
+        ends: &[usize],
         min_confidence: f64,
         n_evidence: usize,
     ) -> AxisPrediction {
-        let Encoded { terms, indices, x } = *encoded;
+        let x = &encoded.x;
         let p = self.probabilities(x);
         let best = super::metrics::argmax(&p);
         let k = self.classes.len();
         // A feature's push towards the chosen class: its weight there minus
-        // its mean weight over the other classes, times its value.
-        let contribution = |i: u32, v: f32| {
-            let row = &self.weights[i as usize * k..(i as usize + 1) * k];
-            let others: f32 =
-                (0..k).filter(|c| *c != best).map(|c| row[c]).sum::<f32>() / (k - 1).max(1) as f32;
-            (row[best] - others) * v
-        };
-        let mut contributions: Vec<(u32, f32)> = x
+        // its mean weight over the other classes, times its value. One per
+        // entry of `x`.
+        let push: Vec<f32> = x
             .iter()
-            .map(|&(i, v)| (i, contribution(i, v)))
+            .map(|&(i, v)| {
+                let row = &self.weights[i as usize * k..(i as usize + 1) * k];
+                let others: f32 = (0..k).filter(|c| *c != best).map(|c| row[c]).sum::<f32>()
+                    / (k - 1).max(1) as f32;
+                (row[best] - others) * v
+            })
+            .collect();
+        // Positions in `x` of the features that pushed, strongest first
+        // (ties by feature index, which is position order).
+        let mut contributions: Vec<(usize, f32)> = push
+            .iter()
+            .copied()
+            .enumerate()
             .filter(|(_, c)| *c > 0.0)
             .collect();
-        contributions.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut evidence: Vec<Evidence> = Vec::new();
-        for (i, weight) in &contributions {
+        for (slot, weight) in strongest_first(&mut contributions) {
             if evidence.len() == n_evidence {
                 break;
             }
-            let feature = &vocab.terms[*i as usize];
-            let occurrence = indices
-                .iter()
-                .position(|j| *j == Some(*i))
-                .map(|pos| &terms[pos]);
-            let (term, source) = match occurrence.and_then(|t| t.span) {
+            let feature = &vocab.terms[x[slot].0 as usize];
+            let occurrence = encoded.occurrences[encoded.first[slot] as usize];
+            let (term, source) = match occurrence.span {
                 Some((s, e)) => (text[s..e].to_string(), "text"),
                 None => (
                     feature
@@ -456,19 +473,19 @@ impl Head {
                 .iter_mut()
                 .find(|e| e.term.eq_ignore_ascii_case(&term))
             {
-                seen.weight += *weight;
+                seen.weight += weight;
                 continue;
             }
             evidence.push(Evidence {
                 term,
                 feature: feature.clone(),
-                weight: *weight,
+                weight,
                 source,
             });
         }
         evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight));
         let sentence = (n_evidence > 0)
-            .then(|| best_sentence(text, terms, indices, &contributions))
+            .then(|| best_sentence(text, ends, encoded, &push))
             .flatten();
         let probability = p[best];
         AxisPrediction {
@@ -491,48 +508,160 @@ impl Head {
     }
 }
 
-/// A record's feature occurrences, their vocabulary indices and its vector.
-type EncodedRecord = (Vec<features::Term>, Vec<Option<u32>>, SparseVec);
-
-/// A record's features as one featurizer sees them.
-#[derive(Clone, Copy)]
-struct Encoded<'a> {
-    terms: &'a [features::Term],
-    /// Vocabulary index of each term.
-    indices: &'a [Option<u32>],
-    x: &'a SparseVec,
+/// `(position, push)` pairs strongest first (ties by position), sorting
+/// only as far as they are consumed: evidence needs the first few of a
+/// record's hundred-odd features.
+fn strongest_first(items: &mut [(usize, f32)]) -> impl Iterator<Item = (usize, f32)> + '_ {
+    fn order(a: &(usize, f32), b: &(usize, f32)) -> std::cmp::Ordering {
+        b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+    }
+    const BLOCK: usize = 8;
+    let mut done = 0;
+    std::iter::from_fn(move || {
+        if done == items.len() {
+            return None;
+        }
+        if done % BLOCK == 0 {
+            // Bring the next block of strongest to the front, in order. The
+            // order is total (positions are distinct), so this yields the
+            // same sequence as a full sort.
+            let rest = &mut items[done..];
+            if rest.len() > BLOCK {
+                rest.select_nth_unstable_by(BLOCK - 1, order);
+                rest[..BLOCK].sort_unstable_by(order);
+            } else {
+                rest.sort_unstable_by(order);
+            }
+        }
+        done += 1;
+        Some(items[done - 1])
+    })
 }
 
-/// The sentence whose features add up to the largest push.
-fn best_sentence(
-    text: &str,
-    terms: &[features::Term],
-    indices: &[Option<u32>],
-    contributions: &[(u32, f32)],
-) -> Option<String> {
-    let weight_of: rustc_hash::FxHashMap<u32, f32> = contributions.iter().copied().collect();
-    // Sentence ends (byte offsets), in order.
+/// Marks an occurrence that lies in no single sentence, or a record
+/// without sentence boundaries.
+const NO_SENTENCE: u32 = u32::MAX;
+
+/// A record's features as one featurizer sees them, shared by the axes
+/// that use the featurizer.
+struct Encoded {
+    /// In-vocabulary feature occurrences, in extraction order.
+    occurrences: Vec<features::Occurrence>,
+    x: SparseVec,
+    /// Position in `x` of each occurrence's feature.
+    slot: Vec<u32>,
+    /// Per entry of `x`, its first occurrence (where its evidence is
+    /// quoted from).
+    first: Vec<u32>,
+    /// Per occurrence, the sentence (index into the ends) that holds it
+    /// whole, or [`NO_SENTENCE`]; empty without sentence ends.
+    sentence: Vec<u32>,
+}
+
+thread_local! {
+    /// Per vocabulary index, its position among a record's distinct
+    /// features while the record is encoded (`u32::MAX` otherwise): counts
+    /// and positions without a hash map or a sort of every occurrence.
+    static POSITIONS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Encoded {
+    fn new(occurrences: Vec<features::Occurrence>, vocab: &Vocabulary, ends: &[usize]) -> Self {
+        let (x, slot, first) = POSITIONS.with_borrow_mut(|position| {
+            if position.len() < vocab.len() {
+                position.resize(vocab.len(), u32::MAX);
+            }
+            // Distinct features in order of first occurrence, with counts.
+            let mut counts: Vec<(u32, u32)> = Vec::new();
+            for o in &occurrences {
+                let p = &mut position[o.feature as usize];
+                if *p == u32::MAX {
+                    *p = counts.len() as u32;
+                    counts.push((o.feature, 0));
+                }
+                counts[*p as usize].1 += 1;
+            }
+            counts.sort_unstable_by_key(|(i, _)| *i);
+            for (at, (i, _)) in counts.iter().enumerate() {
+                position[*i as usize] = at as u32;
+            }
+            let x = vocab.weigh(&counts);
+            let slot: Vec<u32> = occurrences
+                .iter()
+                .map(|o| position[o.feature as usize])
+                .collect();
+            for (i, _) in &counts {
+                position[*i as usize] = u32::MAX;
+            }
+            let mut first = vec![u32::MAX; x.len()];
+            for (at, &s) in slot.iter().enumerate() {
+                if first[s as usize] == u32::MAX {
+                    first[s as usize] = at as u32;
+                }
+            }
+            (x, slot, first)
+        });
+        let sentence = if ends.is_empty() {
+            Vec::new()
+        } else {
+            occurrences
+                .iter()
+                .map(|o| match o.span {
+                    Some((start, end)) => {
+                        let sentence = ends.partition_point(|e| *e <= start);
+                        // Features spanning a sentence break (bigrams)
+                        // belong to neither.
+                        if sentence < ends.len() && end <= ends[sentence] {
+                            sentence as u32
+                        } else {
+                            NO_SENTENCE
+                        }
+                    }
+                    None => NO_SENTENCE,
+                })
+                .collect()
+        };
+        Encoded {
+            occurrences,
+            x,
+            slot,
+            first,
+            sentence,
+        }
+    }
+}
+
+/// Sentence ends (byte offsets) of `text`, in order; the last is the end of
+/// the text.
+fn sentence_ends(text: &str) -> Vec<usize> {
+    // The end marks are ASCII, so scan bytes rather than decode chars: the
+    // byte after an ASCII byte starts a char.
     let mut ends = Vec::new();
-    for (i, c) in text.char_indices() {
-        let end_here = matches!(c, '.' | '!' | '?' | '\n')
-            && text[i + c.len_utf8()..]
+    for (i, b) in text.bytes().enumerate() {
+        let end_here = matches!(b, b'.' | b'!' | b'?' | b'\n')
+            && text[i + 1..]
                 .chars()
                 .next()
                 .is_none_or(|n| n.is_whitespace());
         if end_here {
-            ends.push(i + c.len_utf8());
+            ends.push(i + 1);
         }
     }
     ends.push(text.len());
+    ends
+}
+
+/// The sentence whose features add up to the largest push (`push`: per
+/// entry of the record's vector, only positive pushes count).
+fn best_sentence(text: &str, ends: &[usize], encoded: &Encoded, push: &[f32]) -> Option<String> {
+    if encoded.sentence.is_empty() {
+        return None;
+    }
     let mut scores = vec![0f32; ends.len()];
-    for (t, index) in terms.iter().zip(indices) {
-        let (Some((start, end)), Some(w)) = (t.span, index.and_then(|i| weight_of.get(&i))) else {
-            continue;
-        };
-        let sentence = ends.partition_point(|e| *e <= start);
-        // Features spanning a sentence break (bigrams) belong to neither.
-        if sentence < ends.len() && end <= ends[sentence] {
-            scores[sentence] += w;
+    for (&sentence, &slot) in encoded.sentence.iter().zip(&encoded.slot) {
+        let w = push[slot as usize];
+        if sentence != NO_SENTENCE && w > 0.0 {
+            scores[sentence as usize] += w;
         }
     }
     let (best, score) =

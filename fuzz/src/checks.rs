@@ -222,8 +222,8 @@ fn pick<T: Clone>(b: u8, choices: &[T]) -> T {
     choices[b as usize % choices.len()].clone()
 }
 
-/// The request an input stands for: three bytes choose kind, filters and
-/// paging; the rest is the query text.
+/// The request an input stands for: three bytes choose kind, filters,
+/// facets and paging; the rest is the query text.
 pub fn search_request(data: &[u8]) -> SearchRequest {
     let byte = |i: usize| data.get(i).copied().unwrap_or(0);
     let text = |options: &[Option<&str>], b: u8| pick(b, options).map(str::to_string);
@@ -241,6 +241,7 @@ pub fn search_request(data: &[u8]) -> SearchRequest {
         gold_only: b & 0x10 != 0,
         limit: pick(c, &[10, 0, 1, 1000, usize::MAX]),
         offset: pick(c >> 3, &[0, 0, 3, 1 << 40, usize::MAX]),
+        facets: b & 0x20 == 0,
     }
 }
 

@@ -46,6 +46,10 @@ pub struct SearchArgs {
     /// Print results as one JSON object
     #[arg(long)]
     pub json: bool,
+    /// Do not count labels, sectors and themes over the matching set, and
+    /// count matches only up to 10,000 (much faster on large registries)
+    #[arg(long)]
+    pub no_facets: bool,
 }
 
 impl SearchArgs {
@@ -60,6 +64,7 @@ impl SearchArgs {
             gold_only: self.gold_only,
             limit: self.limit.clamp(1, 10_000),
             offset: self.offset,
+            facets: !self.no_facets,
         }
     }
 }
@@ -106,7 +111,16 @@ fn highlight(snippet: &str, ranges: &[(usize, usize)], color: bool) -> String {
 }
 
 fn print_results(out: &mut impl Write, r: &SearchResults, color: bool) -> std::io::Result<()> {
-    writeln!(out, "{} matching, showing {}", r.total, r.hits.len())?;
+    if r.total_exact {
+        writeln!(out, "{} matching, showing {}", r.total, r.hits.len())?;
+    } else {
+        writeln!(
+            out,
+            "more than {} matching, showing {}",
+            r.total,
+            r.hits.len()
+        )?;
+    }
     for (i, hit) in r.hits.iter().enumerate() {
         writeln!(out)?;
         writeln!(

@@ -7,6 +7,7 @@
 
 mod schema;
 mod search;
+mod top_hits;
 mod writer;
 
 pub use schema::{Fields, SCHEMA_VERSION};
@@ -25,6 +26,8 @@ pub struct KnowledgeBase {
     fields: Fields,
     reader: IndexReader,
     path: PathBuf,
+    /// Filter bitsets per segment, shared by the clones of this handle.
+    filters: std::sync::Arc<top_hits::FilterCache>,
 }
 
 impl KnowledgeBase {
@@ -82,6 +85,7 @@ impl KnowledgeBase {
             fields,
             reader,
             path: path.to_path_buf(),
+            filters: Default::default(),
         })
     }
 

@@ -1,6 +1,7 @@
 //! Searching: BM25 over title and text, type filters, facet counts,
 //! snippets.
 
+use super::top_hits;
 use super::KnowledgeBase;
 use crate::error::{Error, Result};
 use crate::label::AssignedLabel;
@@ -26,7 +27,7 @@ const TYPE_MATCH_BOOST: f32 = 1000.0;
 const MAX_QUERY_CHARS: usize = 2000;
 
 /// A search, validated.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SearchRequest {
     /// Query text (tantivy syntax: words, "phrases", +must, -not, field:x).
     /// Empty lists the filtered set.
@@ -47,6 +48,28 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Skip this many hits (paging).
     pub offset: usize,
+    /// Count labels, sectors, themes and scopes over the whole matching
+    /// set. Counting visits every match, which on a registry of a million
+    /// records costs more than ranking the top hits; callers that show no
+    /// counts turn it off.
+    pub facets: bool,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: String::new(),
+            kind: None,
+            function: None,
+            mode: None,
+            challenge: None,
+            sector: None,
+            gold_only: false,
+            limit: 10,
+            offset: 0,
+            facets: true,
+        }
+    }
 }
 
 impl SearchRequest {
@@ -103,8 +126,12 @@ pub type FacetCounts = BTreeMap<String, BTreeMap<String, u64>>;
 /// Search results.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
-    /// Number of matching documents (not just those returned).
+    /// Number of matching documents (not just those returned); see
+    /// `total_exact`.
     pub total: u64,
+    /// Whether `total` is exact. A search without facet counts counts up to
+    /// 10,000 matches and then reports 10,000 and `false`: more than that.
+    pub total_exact: bool,
     /// Ranked hits.
     pub hits: Vec<Hit>,
     /// Counts over the whole matching set.
@@ -138,6 +165,32 @@ fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     ))
 }
 
+/// A query made only of nested "any of" (a word in the title or the body,
+/// any of the words), as one "any of" over its leaves.
+///
+/// Same matches and the same scores (a sum of sums is a sum), but tantivy
+/// prunes with block-WAND only a flat union of terms, and the parser nests
+/// one union per word.
+fn flatten_disjunction(query: Box<dyn Query>) -> Box<dyn Query> {
+    fn leaves(query: &dyn Query, out: &mut Vec<Box<dyn Query>>) -> bool {
+        let Some(boolean) = query.downcast_ref::<BooleanQuery>() else {
+            out.push(query.box_clone());
+            return true;
+        };
+        boolean.get_minimum_number_should_match() <= 1
+            && boolean
+                .clauses()
+                .iter()
+                .all(|(occur, sub)| *occur == Occur::Should && leaves(sub.as_ref(), out))
+    }
+    let mut out = Vec::new();
+    if query.is::<BooleanQuery>() && leaves(query.as_ref(), &mut out) && !out.is_empty() {
+        any_of(out)
+    } else {
+        query
+    }
+}
+
 impl KnowledgeBase {
     /// Parse the user's query text into a tantivy query.
     fn text_query(&self, text: &str) -> Result<Option<Box<dyn Query>>> {
@@ -157,7 +210,7 @@ impl KnowledgeBase {
         query
             .weight(EnableScoring::disabled_from_schema(&self.index().schema()))
             .map_err(|e| Error::Query(format!("{e} in `{text}`")))?;
-        Ok(Some(query))
+        Ok(Some(flatten_disjunction(query)))
     }
 
     /// Ids of the partnerships that lessons cite as examples and that are
@@ -240,14 +293,37 @@ impl KnowledgeBase {
 
     /// Build the full query for a request.
     fn build_query(&self, searcher: &Searcher, req: &SearchRequest) -> Result<Box<dyn Query>> {
+        let mut clauses = vec![(
+            Occur::Must,
+            self.text_query(&req.query)?
+                .unwrap_or_else(|| Box::new(AllQuery)),
+        )];
+        // Filters select, they do not score: a hit's score is its text
+        // score alone, the same as on the pruned path.
+        clauses.extend(self.filter_clauses(searcher, req)?.into_iter().map(
+            |(occur, q)| match occur {
+                Occur::Must => (
+                    occur,
+                    Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
+                ),
+                _ => (occur, q),
+            },
+        ));
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// The clauses a request adds to its text query: type, challenge and
+    /// sector filters, and for lessons the boost of those that apply to a
+    /// partnership type.
+    fn filter_clauses(
+        &self,
+        searcher: &Searcher,
+        req: &SearchRequest,
+    ) -> Result<Vec<(Occur, Box<dyn Query>)>> {
         req.validate()?;
         let f = self.fields();
         let label_field = if req.gold_only { f.gold } else { f.facets };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        match self.text_query(&req.query)? {
-            Some(q) => clauses.push((Occur::Must, q)),
-            None => clauses.push((Occur::Must, Box::new(AllQuery))),
-        }
         if let Some(kind) = req.kind {
             clauses.push((
                 Occur::Must,
@@ -257,20 +333,10 @@ impl KnowledgeBase {
         for (axis, value) in [(Axis::Function, &req.function), (Axis::Mode, &req.mode)] {
             let Some(value) = value else { continue };
             let class = axis.class(value).map_err(Error::Label)?;
-            let partnerships = || {
-                Box::new(BooleanQuery::new(vec![
-                    (
-                        Occur::Must,
-                        term_query(facet_term(f.facets, &["kind", "partnership"])),
-                    ),
-                    (
-                        Occur::Must,
-                        term_query(facet_term(label_field, &[axis.name(), class])),
-                    ),
-                ])) as Box<dyn Query>
-            };
+            let label = term_query(facet_term(label_field, &[axis.name(), class]));
             match req.kind {
-                Some(Kind::Partnership) => clauses.push((Occur::Must, partnerships())),
+                // The kind clause is already there.
+                Some(Kind::Partnership) => clauses.push((Occur::Must, label)),
                 // Lessons are not typed themselves: the type ranks the ones
                 // that apply to it first and keeps the rest below.
                 Some(Kind::Lesson) => clauses.push((
@@ -280,13 +346,22 @@ impl KnowledgeBase {
                         TYPE_MATCH_BOOST,
                     )),
                 )),
-                None => clauses.push((
-                    Occur::Must,
-                    any_of(vec![
-                        partnerships(),
-                        self.lessons_for_type(searcher, axis, class, req.gold_only)?,
-                    ]),
-                )),
+                None => {
+                    let partnerships = Box::new(BooleanQuery::new(vec![
+                        (
+                            Occur::Must,
+                            term_query(facet_term(f.facets, &["kind", "partnership"])),
+                        ),
+                        (Occur::Must, label),
+                    ]));
+                    clauses.push((
+                        Occur::Must,
+                        any_of(vec![
+                            partnerships,
+                            self.lessons_for_type(searcher, axis, class, req.gold_only)?,
+                        ]),
+                    ))
+                }
             }
         }
         if let Some(value) = &req.challenge {
@@ -303,25 +378,67 @@ impl KnowledgeBase {
                 term_query(facet_term(f.facets, &["sector", sector])),
             ));
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        Ok(clauses)
+    }
+
+    /// The identity of a request's filter, when it is a pure filter (the
+    /// same documents whatever else is in the index): kind, labels, sector.
+    /// A type filter without `kind=partnership` also brings in lessons by
+    /// what they cite, which depends on other segments: no key.
+    fn filter_key(req: &SearchRequest) -> Option<String> {
+        let typed = req.function.is_some() || req.mode.is_some();
+        if typed && req.kind != Some(Kind::Partnership) {
+            return None;
+        }
+        let class = |axis: Axis, v: &Option<String>| {
+            v.as_deref()
+                .and_then(|v| axis.class(v).ok())
+                .unwrap_or_default()
+        };
+        Some(format!(
+            "kind={}|function={}|mode={}|challenge={}|sector={}|gold_only={}",
+            req.kind.map(Kind::name).unwrap_or_default(),
+            class(Axis::Function, &req.function),
+            class(Axis::Mode, &req.mode),
+            class(Axis::Challenge, &req.challenge),
+            req.sector
+                .as_deref()
+                .and_then(|s| typology::sector(s).ok())
+                .unwrap_or_default(),
+            req.gold_only,
+        ))
+    }
+
+    /// Hits and total without facet counts, by block-max pruning under a
+    /// cached filter (see [`super::top_hits`]); `None` when the request
+    /// is not a text query under a pure filter.
+    fn search_pruned(
+        &self,
+        searcher: &Searcher,
+        req: &SearchRequest,
+        k: usize,
+    ) -> Result<Option<(top_hits::Ranked, Box<dyn Query>)>> {
+        let Some(key) = Self::filter_key(req) else {
+            return Ok(None);
+        };
+        let Some(text) = self.text_query(&req.query)? else {
+            return Ok(None);
+        };
+        let clauses = self.filter_clauses(searcher, req)?;
+        let filter = if clauses.is_empty() {
+            None
+        } else {
+            let query = BooleanQuery::new(clauses);
+            Some(self.filters.bitsets(searcher, &key, &query)?)
+        };
+        let ranked = top_hits::search(searcher, &*text, filter, k)?;
+        Ok(Some((ranked, text)))
     }
 
     /// Run a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let searcher = self.searcher();
-        let query = self.build_query(&searcher, req)?;
         let f = self.fields();
-        let mut facets = FacetCollector::for_field("facets");
-        for root in FACET_ROOTS {
-            facets.add_facet(Facet::from_path([root]));
-        }
-        // With `gold_only` the label filters match gold labels, so the label
-        // counts must come from the gold field too, or a chip would promise
-        // more records than selecting it returns.
-        let mut gold = FacetCollector::for_field("gold");
-        for axis in Axis::ALL {
-            gold.add_facet(Facet::from_path([axis.name()]));
-        }
         // tantivy reserves room for `offset + limit` hits up front and
         // overflows on huge values (`--offset 10000000000000000000`); no
         // page reaches past the documents there are, so clamp to them
@@ -329,17 +446,49 @@ impl KnowledgeBase {
         let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
         let offset = req.offset.min(docs);
         let limit = req.limit.clamp(1, (docs - offset).max(1));
-        let (top, total, facet_counts, gold_counts) = searcher.search(
-            &query,
-            &(
-                TopDocs::with_limit(limit)
-                    .and_offset(offset)
-                    .order_by_score(),
-                Count,
-                facets,
-                gold,
-            ),
-        )?;
+        let pruned = if req.facets {
+            None
+        } else {
+            self.search_pruned(&searcher, req, offset + limit)?
+        };
+        let (top, total, total_exact, facet_counts, gold_counts, query) = match pruned {
+            Some((ranked, text)) => {
+                let top: Vec<_> = ranked.top.into_iter().skip(offset).collect();
+                (top, ranked.total, ranked.exact, None, None, text)
+            }
+            None => {
+                let query = self.build_query(&searcher, req)?;
+                let facets = req.facets.then(|| {
+                    let mut facets = FacetCollector::for_field("facets");
+                    for root in FACET_ROOTS {
+                        facets.add_facet(Facet::from_path([root]));
+                    }
+                    facets
+                });
+                // With `gold_only` the label filters match gold labels, so
+                // the label counts must come from the gold field too, or a
+                // chip would promise more records than selecting it returns.
+                let gold = (req.facets && req.gold_only).then(|| {
+                    let mut gold = FacetCollector::for_field("gold");
+                    for axis in Axis::ALL {
+                        gold.add_facet(Facet::from_path([axis.name()]));
+                    }
+                    gold
+                });
+                let (top, total, facet_counts, gold_counts) = searcher.search(
+                    &query,
+                    &(
+                        TopDocs::with_limit(limit)
+                            .and_offset(offset)
+                            .order_by_score(),
+                        Count,
+                        facets,
+                        gold,
+                    ),
+                )?;
+                (top, total as u64, true, facet_counts, gold_counts, query)
+            }
+        };
         let snippets = if req.query.trim().is_empty() {
             None
         } else {
@@ -347,19 +496,27 @@ impl KnowledgeBase {
             g.set_max_num_chars(240);
             Some(g)
         };
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top {
-            hits.push(self.hit(&searcher, addr, score, snippets.as_ref())?);
-        }
+        // Reading a stored record and cutting its snippet is most of a lean
+        // search's time after the ranking: hits are built in parallel (in
+        // order).
+        let hits = {
+            use rayon::prelude::*;
+            top.into_par_iter()
+                .map(|(score, addr)| self.hit(&searcher, addr, score, snippets.as_ref()))
+                .collect::<Result<Vec<Hit>>>()?
+        };
         let mut counts = FacetCounts::new();
         for root in FACET_ROOTS {
-            let entry = counts.entry(root.to_string()).or_default();
             let is_label = Axis::ALL.iter().any(|a| a.name() == root);
             let source = if req.gold_only && is_label {
                 &gold_counts
             } else {
                 &facet_counts
             };
+            let Some(source) = source else {
+                continue;
+            };
+            let entry = counts.entry(root.to_string()).or_default();
             for (facet, count) in source.get(Facet::from_path([root])) {
                 let name = facet
                     .to_path()
@@ -370,7 +527,8 @@ impl KnowledgeBase {
             }
         }
         Ok(SearchResults {
-            total: total as u64,
+            total,
+            total_exact,
             hits,
             facets: counts,
         })

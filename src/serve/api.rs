@@ -195,6 +195,9 @@ struct SearchParams {
     limit: Option<usize>,
     #[serde(default)]
     offset: usize,
+    /// `false` skips the facet counts and counts matches only up to 10,000
+    /// (faster on very large indexes).
+    facets: Option<bool>,
 }
 
 /// Form fields arrive as empty strings when unset.
@@ -230,12 +233,14 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
         gold_only: p.gold_only,
         limit,
         offset: p.offset,
+        facets: p.facets.unwrap_or(true),
     };
     blocking(move || {
         req.validate()?;
         let results = state.kb.search(&req)?;
         Ok(Json(json!({
             "total": results.total,
+            "total_exact": results.total_exact,
             "offset": req.offset,
             "limit": req.limit,
             "hits": results.hits,
@@ -361,6 +366,7 @@ fn related_lessons(state: &AppState, hit: &Hit) -> Result<Vec<Hit>, Error> {
         function: label_on(hit, Axis::Function),
         mode: label_on(hit, Axis::Mode),
         limit: RELATED,
+        facets: false,
         ..SearchRequest::default()
     };
     Ok(state.kb.search(&req)?.hits)
@@ -388,6 +394,7 @@ fn example_partnerships(state: &AppState, lesson: &Lesson) -> Result<Vec<Hit>, E
             function: lesson.applies_to.function.first().cloned(),
             mode: lesson.applies_to.mode.first().cloned(),
             limit: RELATED + out.len(),
+            facets: false,
             ..SearchRequest::default()
         };
         for hit in state.kb.search(&req)?.hits {

@@ -23,9 +23,7 @@ pub const SETTINGS: &str = "simple|remove_long:40|lowercase|stopwords:en|stem:en
 /// if over 40 bytes, lowercase, drop English stop words, English (Porter)
 /// stemming — the per-word steps memoised (see [`Memoized`]).
 pub fn text_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(tokenizer())
-        .filter(Memoized::new(word_filters()))
-        .build()
+    TextAnalyzer::builder(tokenizer()).filter(Memoized).build()
 }
 
 /// The first stage: split on everything that is not a letter or digit.
@@ -170,7 +168,7 @@ impl Words {
     }
 }
 
-/// Words remembered per analyzer before the memo starts over: a few
+/// Words remembered per thread before the memo starts over: a few
 /// thousand distinct words (in their few spellings) cover almost all of a
 /// registry, so this bounds memory (about half a MB) without costing hits.
 const WORDS_CAPACITY: usize = 1 << 14;
@@ -331,29 +329,29 @@ impl Memo {
     }
 }
 
-/// A token filter that runs a per-word analyzer on each token and
-/// remembers the answer for each distinct token text.
+thread_local! {
+    /// What the per-word stage made of each token text, per thread, shared
+    /// by every analyzer on the thread. The stage is always the same
+    /// ([`word_filters`]), so an answer holds for all of them; a thread's
+    /// own table needs no lock. Per analyzer instead, every copy started
+    /// cold: tantivy copies the analyzer for each snippet it cuts, and
+    /// stemming a record's words afresh was most of a snippet's time.
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
+}
+
+/// A token filter that runs the per-word stage ([`word_filters`]) on each
+/// token and remembers the answer for each distinct token text.
 ///
 /// Lowercasing, stop-word lookup and above all Snowball stemming were most
 /// of batch classification's time, spent on the same few thousand words
-/// over and over. Every filter of the per-word analyzer must be a function
-/// of the token text alone that keeps or drops the token (as tantivy's
-/// length, lowercase, stop-word and stemming filters are: none looks at
+/// over and over. Every filter of the per-word stage is a function of the
+/// token text alone that keeps or drops the token (as tantivy's length,
+/// lowercase, stop-word and stemming filters are: none looks at
 /// neighbours, offsets or positions), so replaying the remembered answer
 /// yields exactly the tokens, offsets and positions the filters would:
 /// [`SETTINGS`], the index and every model are unchanged.
-#[derive(Clone)]
-pub struct Memoized {
-    filters: TextAnalyzer,
-}
-
-impl Memoized {
-    /// Memoise `filters`, an analyzer over [`RawTokenizer`] (one token: the
-    /// whole input) and per-token filters.
-    pub fn new(filters: TextAnalyzer) -> Memoized {
-        Memoized { filters }
-    }
-}
+#[derive(Clone, Default)]
+pub struct Memoized;
 
 impl TokenFilter for Memoized {
     type Tokenizer<T: Tokenizer> = MemoizedFilter<T>;
@@ -361,34 +359,16 @@ impl TokenFilter for Memoized {
     fn transform<T: Tokenizer>(self, tokenizer: T) -> MemoizedFilter<T> {
         MemoizedFilter {
             inner: tokenizer,
-            words: Words {
-                filters: self.filters,
-                word: String::new(),
-            },
-            memo: Memo::default(),
+            words: Words::default(),
         }
     }
 }
 
 /// The tokenizer [`Memoized`] builds.
+#[derive(Clone)]
 pub struct MemoizedFilter<T> {
     inner: T,
     words: Words,
-    /// Token text → what the per-word analyzer made of it (`None`:
-    /// dropped).
-    memo: Memo,
-}
-
-/// A copy starts with an empty memo: copies go to other threads (one per
-/// index writer or worker), and sharing one memo would need a lock.
-impl<T: Clone> Clone for MemoizedFilter<T> {
-    fn clone(&self) -> Self {
-        MemoizedFilter {
-            inner: self.inner.clone(),
-            words: self.words.clone(),
-            memo: Memo::default(),
-        }
-    }
 }
 
 impl<T: Tokenizer> Tokenizer for MemoizedFilter<T> {
@@ -398,7 +378,6 @@ impl<T: Tokenizer> Tokenizer for MemoizedFilter<T> {
         MemoizedStream {
             tail: self.inner.token_stream(text),
             words: &mut self.words,
-            memo: &mut self.memo,
         }
     }
 }
@@ -407,7 +386,6 @@ impl<T: Tokenizer> Tokenizer for MemoizedFilter<T> {
 pub struct MemoizedStream<'a, T> {
     tail: T,
     words: &'a mut Words,
-    memo: &'a mut Memo,
 }
 
 impl<T: TokenStream> TokenStream for MemoizedStream<'_, T> {
@@ -416,7 +394,8 @@ impl<T: TokenStream> TokenStream for MemoizedStream<'_, T> {
             let text = &mut self.tail.token_mut().text;
             let key = ShortStr::new(text);
             let number = text.bytes().any(|b| b.is_ascii_digit());
-            if let Some(answer) = key.and_then(|k| self.memo.get(&k, number)) {
+            let remembered = key.and_then(|k| MEMO.with_borrow_mut(|memo| memo.get(&k, number)));
+            if let Some(answer) = remembered {
                 if answer == NONE {
                     continue;
                 }
@@ -432,7 +411,7 @@ impl<T: TokenStream> TokenStream for MemoizedStream<'_, T> {
                 None => Some(NONE),
             };
             if let (Some(key), Some(answer)) = (key, answer) {
-                self.memo.insert(key, number, answer);
+                MEMO.with_borrow_mut(|memo| memo.insert(key, number, answer));
             }
             if let Some(word) = word {
                 text.clear();

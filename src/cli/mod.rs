@@ -8,6 +8,7 @@
 //! * 2: failed (bad arguments, unreadable input, corrupt index or model).
 
 mod classify;
+mod compact;
 mod doctor;
 mod evaluate;
 mod generate;
@@ -68,6 +69,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Verify the model file and the index
     Doctor(doctor::DoctorArgs),
+    /// Merge the index's segments for faster searches (after a bulk ingest)
+    Compact(compact::CompactArgs),
     /// Serve the JSON API and the web page
     Serve(serve::ServeArgs),
 }
@@ -124,6 +127,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Suggest(args) => suggest::run(&ctx, args),
         Command::Generate(args) => generate::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Compact(args) => compact::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
     }
 }

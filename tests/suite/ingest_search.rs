@@ -612,3 +612,75 @@ fn searches_without_facets_return_the_same_hits_and_cap_the_count() {
     assert!(compared > 300, "too few hits compared: {compared}");
     assert!(capped > 0, "no query matched more than 10,000 documents");
 }
+
+/// `partnerkb compact` merges a bulk ingest's segments (dropping the
+/// documents replaced by a re-ingest) and the same searches give the same
+/// hits afterwards.
+#[test]
+fn compact_merges_segments_and_keeps_every_search_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (home, index) = (tmp.path(), tmp.path().join("idx"));
+    let registry = tmp.path().join("registry.csv");
+    let (code, _, err) = run(partnerkb(home)
+        .args(["generate", "--count", "3000", "--seed", "3", "--output"])
+        .arg(&registry));
+    assert_eq!(code, 0, "{err}");
+    for _ in 0..2 {
+        // Commits every 500 records: several segments; the second round
+        // replaces every document, leaving deleted ones behind.
+        let (code, _, err) = run(partnerkb(home)
+            .arg("ingest")
+            .arg(&registry)
+            .args(["--batch-size", "500", "--quiet", "--index"])
+            .arg(&index));
+        assert_eq!(code, 0, "{err}");
+    }
+    let searches: [&[&str]; 3] = [
+        &["pooled fund", "-n", "20"],
+        &[
+            "capacity building",
+            "--kind",
+            "partnership",
+            "--mode",
+            "coordination",
+        ],
+        &[
+            "awareness",
+            "--function",
+            "advocacy",
+            "--kind",
+            "partnership",
+            "--no-facets",
+        ],
+    ];
+    let answers = |label: &str| -> Vec<serde_json::Value> {
+        searches
+            .iter()
+            .map(|args| {
+                let v = search_json(home, &index, args);
+                assert!(v["total"].as_u64().unwrap() > 0, "{label} {args:?}: no hits");
+                serde_json::json!({"total": v["total"], "ids": v["hits"].as_array().unwrap().iter().map(|h| h["id"].clone()).collect::<Vec<_>>()})
+            })
+            .collect()
+    };
+    let before = answers("before");
+    let (code, _, err) = run(partnerkb(home)
+        .args(["compact", "--segments", "1", "--index"])
+        .arg(&index));
+    assert_eq!(code, 0, "{err}");
+    let counts: Vec<usize> = err
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(
+        err.contains("segments -> 1,") && counts.first().is_some_and(|n| *n > 1),
+        "{err}"
+    );
+    assert_eq!(total(home, &index), 3000);
+    assert_eq!(answers("after"), before);
+    let (code, _, err) = run(partnerkb(home)
+        .args(["compact", "--index"])
+        .arg(tmp.path().join("nothing-here")));
+    assert_eq!(code, 2, "compacting a missing index is an error: {err}");
+    assert!(err.contains("no index here"), "{err}");
+}

@@ -170,6 +170,10 @@ pub const CUES: &[(&str, &[&str])] = &[
             "disburse",
             "fund projects",
             "co-financing",
+            // A network that raises money and channels it into field work
+            // is the codebook's "financial mechanism" (tie-breaker 1).
+            "raise money",
+            "raise funds",
         ],
     ),
     (
@@ -228,6 +232,8 @@ pub const CUES: &[(&str, &[&str])] = &[
             "coordinate",
             "harmonise",
             "harmonize",
+            // The codebook lists umbrella frameworks among coordination.
+            "umbrella",
         ],
     ),
     (
@@ -245,6 +251,19 @@ pub const CUES: &[(&str, &[&str])] = &[
             "political will",
             "mobilize",
             "mobilise",
+        ],
+    ),
+    (
+        // Coordination: "each partner keeps acting on its own" - members
+        // deliver through their own channels, budgets or projects while
+        // the partnership aligns them (no pooled programme).
+        "own_means",
+        &[
+            "own channels",
+            "own budget",
+            "own programmes",
+            "own projects",
+            "own resources",
         ],
     ),
 ];

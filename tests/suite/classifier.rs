@@ -188,7 +188,6 @@ fn min_confidence_marks_weak_labels_uncertain() {
 }
 
 #[test]
-#[ignore = "the shipped model reaches 10 of 13 today; issue 4 asks for 11 (run with --ignored)"]
 fn annex_i_partnerships_are_typed_as_in_the_codebook_leave_one_out() {
     let tmp = tempfile::tempdir().unwrap();
     let (code, out, err) = run(partnerkb(tmp.path()).args(["evaluate", "--annex", "--json"]));

@@ -32,10 +32,8 @@ pub fn run(g: &Globals, args: CompactArgs) -> Result<ExitCode> {
     };
     let start = Instant::now();
     let (before, after) = kb
-        .writer(&options)?
-        .compact(target)
+        .compact(target, &options)
         .with_context(|| format!("compacting {}", kb.path().display()))?;
-    kb.reload()?;
     eprintln!(
         "partnerkb: index {}: {before} segments -> {after}, {} documents ({:.2}s)",
         kb.path().display(),

@@ -115,6 +115,14 @@ impl KnowledgeBase {
         self.reader.searcher().num_docs()
     }
 
+    /// Merge the segments into at most `target` (see [`KbWriter::compact`]);
+    /// returns the segment counts before and after.
+    pub fn compact(&self, target: usize, options: &IngestOptions) -> Result<(usize, usize)> {
+        let counts = self.writer(options)?.compact(self, target)?;
+        self.reload()?;
+        Ok(counts)
+    }
+
     /// Start writing. Only one writer may be open per index directory.
     pub fn writer(&self, options: &IngestOptions) -> Result<KbWriter> {
         KbWriter::new(self, options)

@@ -171,7 +171,7 @@ impl KbWriter {
     /// as search engines' "force merge" does. Segments are grouped by size
     /// into `target` merges of about equal documents, which run in
     /// parallel.
-    pub fn compact(mut self, target: usize) -> Result<(usize, usize)> {
+    pub(super) fn compact(mut self, kb: &KnowledgeBase, target: usize) -> Result<(usize, usize)> {
         self.writer
             .set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         let mut segments = self.writer.index().searchable_segment_metas()?;
@@ -200,7 +200,11 @@ impl KbWriter {
         for merge in merges {
             merge.wait()?;
         }
-        // The merged segments' files are no longer referenced: remove them.
+        // tantivy keeps the files of every segment whose metadata is still
+        // held in the process: let go of ours and of the old searchers',
+        // then remove the merged segments' files.
+        drop(segments);
+        kb.reload()?;
         self.writer.garbage_collect_files().wait()?;
         let index = self.writer.index().clone();
         self.writer.wait_merging_threads()?;

@@ -664,6 +664,22 @@ fn compact_merges_segments_and_keeps_every_search_answer() {
             .collect()
     };
     let before = answers("before");
+    // Segments with files on disk: files are named SEGMENT-ID.EXTENSION.
+    let segments_on_disk = |dir: &std::path::Path| -> usize {
+        let mut ids: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                let (id, _) = name.split_once('.')?;
+                (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .then(|| id.to_string())
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids.len()
+    };
+    assert!(segments_on_disk(&index) > 1);
     let (code, _, err) = run(partnerkb(home)
         .args(["compact", "--segments", "1", "--index"])
         .arg(&index));
@@ -678,6 +694,8 @@ fn compact_merges_segments_and_keeps_every_search_answer() {
     );
     assert_eq!(total(home, &index), 3000);
     assert_eq!(answers("after"), before);
+    // The merged segments' files are gone.
+    assert_eq!(segments_on_disk(&index), 1);
     let (code, _, err) = run(partnerkb(home)
         .args(["compact", "--index"])
         .arg(tmp.path().join("nothing-here")));

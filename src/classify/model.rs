@@ -272,7 +272,17 @@ impl Model {
             source,
         };
         std::fs::create_dir_all(dir).map_err(io)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+        // A temporary file is private (0600); the model is a shareable
+        // artefact, so it gets the mode of the file it replaces, or the
+        // usual 0644.
+        let mut builder = tempfile::Builder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o777);
+            builder.permissions(std::fs::Permissions::from_mode(mode));
+        }
+        let mut tmp = builder.tempfile_in(dir).map_err(io)?;
         std::io::Write::write_all(&mut tmp, json.as_bytes()).map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist(path).map_err(|e| io(e.error))?;

@@ -26,6 +26,15 @@ fn training_is_deterministic_and_the_committed_model_is_reproducible() {
     let a = std::fs::read(&outs[0]).unwrap();
     let b = std::fs::read(&outs[1]).unwrap();
     assert!(a == b, "two trainings differ");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&outs[0]).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o644,
+            "a new model file is readable by others, like any file"
+        );
+    }
     let committed_bytes = std::fs::read(root().join("models/default.json")).unwrap();
     assert!(
         a == committed_bytes,

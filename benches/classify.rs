@@ -125,7 +125,7 @@ fn search(c: &mut Criterion) {
         ..Default::default()
     };
     let filtered = SearchRequest {
-        mode: Some("implementation".into()),
+        mode: Some(partnerkb::Class::parse(partnerkb::Axis::Mode, "implementation").unwrap()),
         kind: Some(Kind::Partnership),
         ..plain.clone()
     };

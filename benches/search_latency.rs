@@ -57,11 +57,11 @@ fn request(query: &str, filter: Option<Filter>, facets: bool) -> SearchRequest {
     match filter {
         None => {}
         Some(Filter::Function(f)) => {
-            req.function = Some(f.into());
+            req.function = Some(partnerkb::Class::parse(partnerkb::Axis::Function, f).unwrap());
             req.kind = Some(Kind::Partnership);
         }
         Some(Filter::Mode(m)) => {
-            req.mode = Some(m.into());
+            req.mode = Some(partnerkb::Class::parse(partnerkb::Axis::Mode, m).unwrap());
             req.kind = Some(Kind::Partnership);
         }
     }

@@ -7,7 +7,7 @@
 //! index was built from. An index the user names with `--index` is never
 //! rebuilt this way.
 
-use crate::error::{Error, Result};
+use crate::error::{InternalError, Result};
 use crate::index::{IngestOptions, KnowledgeBase, SCHEMA_VERSION};
 use crate::ingest::{ingest, Input, Labeller};
 use crate::read::{self, Format};
@@ -81,10 +81,14 @@ struct Marker {
 /// Open the default index at `dir`, (re)building it from the bundle when
 /// it is missing or was built from other data. Documents the user ingested
 /// themselves are kept; only bundled ones are replaced.
+///
+/// `on_build` is called before a (re)build starts, which takes a few
+/// seconds, so that a command line can say why it is waiting.
 pub fn ensure_default_index(
     dir: &Path,
     labeller: Option<&dyn Labeller>,
     model_bytes: &[u8],
+    on_build: &dyn Fn(&Path),
 ) -> Result<KnowledgeBase> {
     let wanted = Marker {
         schema_version: SCHEMA_VERSION,
@@ -101,25 +105,26 @@ pub fn ensure_default_index(
         .as_ref()
         .is_some_and(|m| m.schema_version != SCHEMA_VERSION);
     if schema_changed && dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| Error::IndexDir {
+        std::fs::remove_dir_all(dir).map_err(|e| InternalError::IndexDir {
             path: dir.to_path_buf(),
             reason: format!("cannot remove outdated index: {e}"),
         })?;
     }
-    eprintln!(
-        "partnerkb: building the default index from the bundled corpus in {}",
-        dir.display()
-    );
+    on_build(dir);
     let kb = KnowledgeBase::open_or_create(dir)?;
     let report = ingest(&kb, inputs()?, labeller, &IngestOptions::default(), &|_| {})?;
     if let Some(e) = report.rejected.first() {
-        return Err(Error::Output(format!("bundled corpus is invalid: {e}")));
+        return Err(InternalError::Damaged {
+            what: "the bundled corpus".into(),
+            reason: e.to_string(),
+        }
+        .into());
     }
-    let json = serde_json::to_vec_pretty(&wanted).map_err(|e| Error::Output(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(&wanted).expect("a marker serialises");
     let tmp = dir.join(format!("{MARKER}.tmp"));
     std::fs::write(&tmp, json)
         .and_then(|_| std::fs::rename(&tmp, &marker_path))
-        .map_err(|e| Error::IndexDir {
+        .map_err(|e| InternalError::IndexDir {
             path: dir.to_path_buf(),
             reason: format!("cannot write {MARKER}: {e}"),
         })?;

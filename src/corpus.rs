@@ -2,13 +2,14 @@
 //! readers, its class counts, and the agreement between the two labelling
 //! passes (Cohen's kappa), so the dataset card is produced, not typed.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UserError};
 use crate::read::{self, ColumnMap};
 use crate::record::{Kind, Lesson, Partnership, Record};
-use crate::typology::{Axis, SECTORS};
+use crate::typology::{class_serde, Axis, Class, Scope, Sector};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::hash::Hash;
 use std::path::Path;
 
 /// One annotator's labels for one record (the side files
@@ -19,19 +20,23 @@ pub struct PassLabel {
     /// Partnership id.
     pub id: String,
     /// `function` label.
-    pub function: String,
+    #[serde(deserialize_with = "class_serde::required_function")]
+    pub function: Class,
     /// `mode` label.
-    pub mode: String,
+    #[serde(deserialize_with = "class_serde::required_mode")]
+    pub mode: Class,
     /// The annotator's confidence.
     #[serde(default)]
     pub confidence: Option<String>,
 }
 
 impl PassLabel {
-    fn get(&self, axis: Axis) -> &str {
+    /// The label on `axis`; a pass labels partnerships only.
+    pub fn get(&self, axis: Axis) -> Option<Class> {
         match axis {
-            Axis::Function => &self.function,
-            _ => &self.mode,
+            Axis::Function => Some(self.function),
+            Axis::Mode => Some(self.mode),
+            Axis::Challenge => None,
         }
     }
 }
@@ -40,7 +45,7 @@ impl PassLabel {
 /// must be clean.
 pub fn load_records(path: &Path, kind: Kind) -> Result<Vec<Record>> {
     read::read_path(path, Some(kind), &ColumnMap::default())?
-        .map(|item| item.map(|l| l.record).map_err(Error::Record))
+        .map(|item| item.map(|l| l.record).map_err(Error::from))
         .collect()
 }
 
@@ -68,7 +73,7 @@ pub fn load_lessons(path: &Path) -> Result<Vec<Lesson>> {
 
 /// Load a labelling pass side file.
 pub fn load_pass(path: &Path) -> Result<Vec<PassLabel>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+    let text = std::fs::read_to_string(path).map_err(|source| UserError::Input {
         path: path.to_path_buf(),
         source,
     })?;
@@ -77,7 +82,7 @@ pub fn load_pass(path: &Path) -> Result<Vec<PassLabel>> {
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
             serde_json::from_str(l).map_err(|e| {
-                Error::Record(crate::RecordError {
+                Error::from(crate::RecordError {
                     file: path.display().to_string(),
                     line: i as u64 + 1,
                     field: "record".into(),
@@ -89,14 +94,14 @@ pub fn load_pass(path: &Path) -> Result<Vec<PassLabel>> {
 }
 
 /// Cohen's kappa between two label sequences of equal length.
-pub fn cohen_kappa(a: &[&str], b: &[&str]) -> f64 {
+pub fn cohen_kappa<T: Eq + Hash>(a: &[T], b: &[T]) -> f64 {
     let n = a.len().min(b.len()) as f64;
     if n == 0.0 {
         return f64::NAN;
     }
     let observed = a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / n;
-    let mut ca: HashMap<&str, f64> = HashMap::new();
-    let mut cb: HashMap<&str, f64> = HashMap::new();
+    let mut ca: HashMap<&T, f64> = HashMap::new();
+    let mut cb: HashMap<&T, f64> = HashMap::new();
     for (x, y) in a.iter().zip(b) {
         *ca.entry(x).or_default() += 1.0;
         *cb.entry(y).or_default() += 1.0;
@@ -161,7 +166,8 @@ pub fn report(
 ) -> CorpusReport {
     let mut labels: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut cross: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    let mut sectors: BTreeMap<String, usize> = SECTORS.iter().map(|s| (s.to_string(), 0)).collect();
+    let mut sectors: BTreeMap<String, usize> =
+        Sector::ALL.iter().map(|s| (s.to_string(), 0)).collect();
     let mut scopes = BTreeMap::new();
     for p in partnerships {
         for axis in Axis::PARTNERSHIP {
@@ -169,25 +175,25 @@ pub fn report(
                 *labels
                     .entry(axis.name().into())
                     .or_default()
-                    .entry(l.into())
+                    .entry(l.name().into())
                     .or_default() += 1;
             }
         }
         if let (Some(f), Some(m)) = (p.gold(Axis::Function), p.gold(Axis::Mode)) {
             *cross
-                .entry(f.into())
+                .entry(f.name().into())
                 .or_default()
-                .entry(m.into())
+                .entry(m.name().into())
                 .or_default() += 1;
         }
-        let mut seen: Vec<&str> = p.partners.iter().map(|x| x.sector.as_str()).collect();
+        let mut seen: Vec<&str> = p.partners.iter().map(|x| x.sector.name()).collect();
         seen.sort();
         seen.dedup();
         for s in seen {
             *sectors.entry(s.into()).or_default() += 1;
         }
         *scopes
-            .entry(p.scope.clone().unwrap_or_else(|| "(none)".into()))
+            .entry(p.scope.map_or("(none)", Scope::name).to_string())
             .or_default() += 1;
     }
     for l in lessons {
@@ -195,7 +201,7 @@ pub fn report(
             *labels
                 .entry("challenge".into())
                 .or_default()
-                .entry(c.clone())
+                .entry(c.name().to_string())
                 .or_default() += 1;
         }
     }
@@ -209,8 +215,8 @@ pub fn report(
                 .iter()
                 .filter_map(|x| b_by_id.get(x.id.as_str()).map(|y| (x, *y)))
                 .collect();
-            let la: Vec<&str> = pairs.iter().map(|(x, _)| x.get(axis)).collect();
-            let lb: Vec<&str> = pairs.iter().map(|(_, y)| y.get(axis)).collect();
+            let la: Vec<Option<Class>> = pairs.iter().map(|(x, _)| x.get(axis)).collect();
+            let lb: Vec<Option<Class>> = pairs.iter().map(|(_, y)| y.get(axis)).collect();
             let disagreements = pairs
                 .iter()
                 .filter(|(x, y)| x.get(axis) != y.get(axis))
@@ -218,11 +224,12 @@ pub fn report(
                     let adjudicated = gold
                         .get(x.id.as_str())
                         .and_then(|p| p.gold(axis))
-                        .unwrap_or("?");
+                        .map_or("?", Class::name);
+                    let name = |c: Option<Class>| c.map_or("?", Class::name).to_string();
                     (
                         x.id.clone(),
-                        x.get(axis).to_string(),
-                        y.get(axis).to_string(),
+                        name(x.get(axis)),
+                        name(y.get(axis)),
                         adjudicated.to_string(),
                     )
                 })

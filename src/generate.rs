@@ -4,7 +4,7 @@
 //! a million records need no more memory than ten.
 
 use crate::bundle;
-use crate::error::{Error, Result};
+use crate::error::{InternalError, Result};
 use crate::read::{self, Format};
 use crate::record::{Kind, Record};
 use crate::rng::SplitMix;
@@ -72,9 +72,11 @@ fn pool() -> Result<Pool> {
         v.dedup();
     }
     if pool.sentences.is_empty() {
-        return Err(Error::Output(
-            "the bundled corpus has no text to sample".into(),
-        ));
+        return Err(InternalError::Damaged {
+            what: "the bundled corpus".into(),
+            reason: "it has no text to sample".into(),
+        }
+        .into());
     }
     Ok(pool)
 }
@@ -93,7 +95,7 @@ pub fn write_registry(count: u64, seed: u64, out: impl Write) -> Result<()> {
     let pool = pool()?;
     let mut rng = SplitMix(seed);
     let mut w = csv::Writer::from_writer(out);
-    let io = |e: csv::Error| Error::Output(e.to_string());
+    let io = InternalError::csv_output;
     w.write_record(HEADER).map_err(io)?;
     for serial in 1..=count {
         let pick = |rng: &mut SplitMix, v: &[String]| {
@@ -132,6 +134,6 @@ pub fn write_registry(count: u64, seed: u64, out: impl Write) -> Result<()> {
         ])
         .map_err(io)?;
     }
-    w.flush().map_err(|e| Error::Output(e.to_string()))?;
+    w.flush().map_err(InternalError::Output)?;
     Ok(())
 }

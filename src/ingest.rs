@@ -5,21 +5,14 @@
 //! `batch_size` records so that an interrupted bulk ingest leaves the last
 //! committed batch readable, and re-running it upserts the same documents.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::index::{IngestOptions, IngestReport, KnowledgeBase};
+pub use crate::label::{gold_labels, Labeller};
 use crate::label::{AssignedLabel, Origin};
 use crate::read::{Item, Located};
-use crate::record::Record;
-use crate::typology::Axis;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-
-/// Something that assigns predicted labels (the classifier).
-pub trait Labeller: Sync {
-    /// Predicted labels for the axes `record` has no gold label on.
-    fn predict_missing(&self, record: &Record) -> Vec<AssignedLabel>;
-}
 
 /// One input to ingest: a stream of records and the name they came from.
 pub struct Input {
@@ -30,27 +23,6 @@ pub struct Input {
     /// Remove every document previously ingested from this origin, in the
     /// same commit (a re-bundled corpus replaces the old one atomically).
     pub replace: bool,
-}
-
-/// Gold labels carried by the record itself.
-pub fn gold_labels(record: &Record) -> Vec<AssignedLabel> {
-    let gold = |axis: Axis, label: &str| AssignedLabel {
-        axis,
-        label: label.to_string(),
-        origin: Origin::Gold,
-        probability: None,
-    };
-    match record {
-        Record::Partnership(p) => Axis::PARTNERSHIP
-            .iter()
-            .filter_map(|&axis| p.gold(axis).map(|l| gold(axis, l)))
-            .collect(),
-        Record::Lesson(l) => l
-            .challenge
-            .iter()
-            .map(|c| gold(Axis::Challenge, c))
-            .collect(),
-    }
 }
 
 /// Records labelled in parallel per chunk of this size.
@@ -81,7 +53,7 @@ pub fn ingest(
                 report.read += 1;
                 match item {
                     Ok(located) => valid.push(located),
-                    Err(e) if options.strict => return Err(Error::Record(e)),
+                    Err(e) if options.strict => return Err(e.into()),
                     Err(e) => report.rejected.push(e),
                 }
             }

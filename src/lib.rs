@@ -32,7 +32,6 @@
 pub mod analyze;
 pub mod bundle;
 pub mod classify;
-pub mod cli;
 pub mod corpus;
 pub mod error;
 pub mod generate;
@@ -42,9 +41,11 @@ pub mod label;
 pub mod read;
 pub mod record;
 pub mod rng;
+#[cfg(feature = "server")]
 pub mod serve;
 pub mod typology;
 
-pub use error::{Error, RecordError, Result};
-pub use record::{Kind, Lesson, Partnership, Record};
+pub use error::{Error, InternalError, RecordError, Result, TrainError, UserError};
+pub use record::{Lesson, Partnership, Record};
 pub use typology::Axis;
+pub use typology::{Class, Kind, Scope, Sector};

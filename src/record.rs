@@ -1,12 +1,13 @@
 //! The data model: partnerships and lessons.
 //!
 //! Records are plain serde structs so that JSONL, CSV and the index all
-//! share one definition; label values are checked against the
-//! [typology](crate::typology) by [`Partnership::validate`] and
-//! [`Lesson::validate`] rather than by serde, so a bad value is reported
-//! with its field name instead of as a generic parse failure.
+//! share one definition. Labels are typed [`Class`]es, checked against
+//! their axis when a record is read (a bad value is reported under its
+//! field's path); the other fields are checked by [`Partnership::validate`]
+//! and [`Lesson::validate`], which list every problem at once.
 
-use crate::typology::{self, Axis};
+pub use crate::typology::Kind;
+use crate::typology::{class_serde, Axis, Class, Scope, Sector};
 use serde::{Deserialize, Serialize};
 
 /// A partner organisation and the sector it belongs to.
@@ -15,8 +16,8 @@ use serde::{Deserialize, Serialize};
 pub struct Partner {
     /// Organisation name.
     pub name: String,
-    /// One of [`typology::SECTORS`].
-    pub sector: String,
+    /// The partner's sector.
+    pub sector: Sector,
 }
 
 /// Gold labels of a partnership.
@@ -24,21 +25,41 @@ pub struct Partner {
 #[serde(deny_unknown_fields)]
 pub struct PartnershipLabels {
     /// `operational` or `advocacy`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub function: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "class_serde::function",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub function: Option<Class>,
     /// `negotiation`, `coordination` or `implementation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "class_serde::mode",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mode: Option<Class>,
 }
 
 impl PartnershipLabels {
     /// The gold label on `axis`, if any.
-    pub fn get(&self, axis: Axis) -> Option<&str> {
+    pub fn get(&self, axis: Axis) -> Option<Class> {
         match axis {
-            Axis::Function => self.function.as_deref(),
-            Axis::Mode => self.mode.as_deref(),
+            Axis::Function => self.function,
+            Axis::Mode => self.mode,
             Axis::Challenge => None,
         }
+    }
+
+    /// Set (or clear) the label on `class_axis`; `None` when the axis is
+    /// not a partnership axis.
+    pub fn set(&mut self, axis: Axis, class: Option<Class>) -> Option<()> {
+        debug_assert!(class.is_none_or(|c| c.axis() == axis));
+        match axis {
+            Axis::Function => self.function = class,
+            Axis::Mode => self.mode = class,
+            Axis::Challenge => return None,
+        }
+        Some(())
     }
 }
 
@@ -63,7 +84,7 @@ pub struct Partnership {
     pub themes: Vec<String>,
     /// `global`, `regional`, `national` or `local`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<Scope>,
     /// Year the partnership started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_year: Option<i32>,
@@ -83,16 +104,16 @@ pub struct Partnership {
 #[serde(deny_unknown_fields)]
 pub struct AppliesTo {
     /// `function` classes.
-    #[serde(default)]
-    pub function: Vec<String>,
+    #[serde(default, deserialize_with = "class_serde::functions")]
+    pub function: Vec<Class>,
     /// `mode` classes.
-    #[serde(default)]
-    pub mode: Vec<String>,
+    #[serde(default, deserialize_with = "class_serde::modes")]
+    pub mode: Vec<Class>,
 }
 
 impl AppliesTo {
     /// The classes listed for `axis`.
-    pub fn get(&self, axis: Axis) -> &[String] {
+    pub fn get(&self, axis: Axis) -> &[Class] {
         match axis {
             Axis::Function => &self.function,
             Axis::Mode => &self.mode,
@@ -117,8 +138,12 @@ pub struct Lesson {
     /// The lesson itself.
     pub text: String,
     /// Operational challenge; `None` when it is to be predicted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub challenge: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "class_serde::challenge",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge: Option<Class>,
     /// Partnership types it matters most for.
     #[serde(default, skip_serializing_if = "AppliesTo::is_empty")]
     pub applies_to: AppliesTo,
@@ -138,26 +163,6 @@ pub enum Record {
     Partnership(Partnership),
     /// A lesson.
     Lesson(Lesson),
-}
-
-/// The two kinds of record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// Partnership descriptions.
-    Partnership,
-    /// Lessons and recommended practices.
-    Lesson,
-}
-
-impl Kind {
-    /// The kind's name in the index and in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Partnership => "partnership",
-            Kind::Lesson => "lesson",
-        }
-    }
 }
 
 impl Record {
@@ -190,6 +195,15 @@ impl Record {
         match self {
             Record::Partnership(p) => &p.description,
             Record::Lesson(l) => &l.text,
+        }
+    }
+
+    /// The gold (human) label on `axis`, if the record has one. An axis of
+    /// the other kind has none.
+    pub fn gold(&self, axis: Axis) -> Option<Class> {
+        match self {
+            Record::Partnership(p) => p.gold(axis),
+            Record::Lesson(l) => l.gold(axis),
         }
     }
 
@@ -246,25 +260,6 @@ impl Partnership {
         check_id(&self.id, &mut problems);
         check_nonblank("name", &self.name, &mut problems);
         check_nonblank("description", &self.description, &mut problems);
-        for (i, partner) in self.partners.iter().enumerate() {
-            if let Err(reason) = typology::sector(&partner.sector) {
-                problems.push((format!("partners[{i}].sector"), reason));
-            }
-        }
-        if let Some(scope) = &self.scope {
-            if let Err(reason) = typology::scope(scope) {
-                problems.push(("scope".into(), reason));
-            }
-        }
-        if let Some(labels) = &self.labels {
-            for axis in Axis::PARTNERSHIP {
-                if let Some(value) = labels.get(axis) {
-                    if let Err(reason) = axis.class(value) {
-                        problems.push((format!("labels.{axis}"), reason));
-                    }
-                }
-            }
-        }
         if let Some(c) = &self.confidence {
             if c != "high" && c != "low" {
                 problems.push((
@@ -276,37 +271,20 @@ impl Partnership {
         problems
     }
 
-    /// Canonicalise label, sector and scope spellings (after validation).
+    /// Canonical form after validation: a `labels` object without a label
+    /// is no labels. (Values are canonical from the moment they are read.)
     pub fn normalize(&mut self) {
-        for p in &mut self.partners {
-            if let Ok(s) = typology::sector(&p.sector) {
-                p.sector = s.to_string();
-            }
-        }
-        if let Some(scope) = self.scope.as_mut() {
-            if let Ok(s) = typology::scope(scope) {
-                *scope = s.to_string();
-            }
-        }
-        if let Some(labels) = self.labels.as_mut() {
-            if let Some(f) = labels.function.as_mut() {
-                if let Ok(c) = Axis::Function.class(f) {
-                    *f = c.to_string();
-                }
-            }
-            if let Some(m) = labels.mode.as_mut() {
-                if let Ok(c) = Axis::Mode.class(m) {
-                    *m = c.to_string();
-                }
-            }
-            if labels.function.is_none() && labels.mode.is_none() {
-                self.labels = None;
-            }
+        if self
+            .labels
+            .as_ref()
+            .is_some_and(|l| l.function.is_none() && l.mode.is_none())
+        {
+            self.labels = None;
         }
     }
 
     /// Gold label on `axis`, if any.
-    pub fn gold(&self, axis: Axis) -> Option<&str> {
+    pub fn gold(&self, axis: Axis) -> Option<Class> {
         self.labels.as_ref().and_then(|l| l.get(axis))
     }
 }
@@ -331,37 +309,14 @@ impl Lesson {
         check_id(&self.id, &mut problems);
         check_nonblank("title", &self.title, &mut problems);
         check_nonblank("text", &self.text, &mut problems);
-        if let Some(c) = &self.challenge {
-            if !c.trim().is_empty() {
-                if let Err(reason) = Axis::Challenge.class(c) {
-                    problems.push(("challenge".into(), reason));
-                }
-            }
-        }
-        for axis in Axis::PARTNERSHIP {
-            for (i, value) in self.applies_to.get(axis).iter().enumerate() {
-                if let Err(reason) = axis.class(value) {
-                    problems.push((format!("applies_to.{axis}[{i}]"), reason));
-                }
-            }
-        }
         problems
     }
 
-    /// Canonicalise label spellings (after validation).
-    pub fn normalize(&mut self) {
-        if let Some(c) = self.challenge.as_ref() {
-            self.challenge = Axis::Challenge.class(c).ok().map(str::to_string);
-        }
-        for value in self.applies_to.function.iter_mut() {
-            if let Ok(c) = Axis::Function.class(value) {
-                *value = c.to_string();
-            }
-        }
-        for value in self.applies_to.mode.iter_mut() {
-            if let Ok(c) = Axis::Mode.class(value) {
-                *value = c.to_string();
-            }
+    /// The gold challenge when `axis` is the challenge axis.
+    pub fn gold(&self, axis: Axis) -> Option<Class> {
+        match axis {
+            Axis::Challenge => self.challenge,
+            Axis::Function | Axis::Mode => None,
         }
     }
 }

@@ -20,13 +20,77 @@ pub enum Axis {
     Challenge,
 }
 
-/// Which kind of record an axis labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Labels {
-    /// Partnership records.
-    Partnerships,
-    /// Lesson records.
-    Lessons,
+/// The two kinds of record, and the axes each is labelled on.
+///
+/// This is the one place that ties kinds to axes: everything else asks
+/// [`Kind::axes`] or [`Axis::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Partnership descriptions.
+    Partnership,
+    /// Lessons and recommended practices.
+    Lesson,
+}
+
+impl Kind {
+    /// Both kinds, in a stable order.
+    pub const ALL: [Kind; 2] = [Kind::Partnership, Kind::Lesson];
+
+    /// The kind's name in the index and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Partnership => "partnership",
+            Kind::Lesson => "lesson",
+        }
+    }
+
+    /// The axes records of this kind are labelled on.
+    pub fn axes(self) -> &'static [Axis] {
+        match self {
+            Kind::Partnership => &Axis::PARTNERSHIP,
+            Kind::Lesson => &[Axis::Challenge],
+        }
+    }
+
+    /// Parse a kind name (`partnership`, `lesson`, case-insensitive).
+    pub fn parse(name: &str) -> Result<Kind, UnknownValue> {
+        let wanted = name.trim().to_ascii_lowercase();
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name() == wanted)
+            .ok_or_else(|| UnknownValue {
+                what: "kind",
+                value: name.to_string(),
+                expected: Kind::ALL.iter().map(|k| k.name()).collect(),
+            })
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Kind, UnknownValue> {
+        Kind::parse(s)
+    }
+}
+
+/// A value that is not part of the typology: an unknown kind, axis, class,
+/// sector or scope. Its message names what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{value}`, expected one of: {}", expected.join(", "))]
+pub struct UnknownValue {
+    /// What was being parsed (`mode value`, `axis`, `kind`, `sector`…).
+    pub what: &'static str,
+    /// The value as given.
+    pub value: String,
+    /// The allowed values.
+    pub expected: Vec<&'static str>,
 }
 
 impl Axis {
@@ -62,17 +126,41 @@ impl Axis {
         }
     }
 
-    /// Which records carry this axis.
-    pub fn labels(self) -> Labels {
+    /// Which kind of record carries this axis.
+    pub fn kind(self) -> Kind {
         match self {
-            Axis::Function | Axis::Mode => Labels::Partnerships,
-            Axis::Challenge => Labels::Lessons,
+            Axis::Function | Axis::Mode => Kind::Partnership,
+            Axis::Challenge => Kind::Lesson,
         }
     }
 
     /// Parse an axis name.
-    pub fn parse(name: &str) -> Option<Axis> {
-        Axis::ALL.into_iter().find(|a| a.name() == name)
+    pub fn parse(name: &str) -> Result<Axis, UnknownValue> {
+        Axis::ALL
+            .into_iter()
+            .find(|a| a.name() == name)
+            .ok_or_else(|| UnknownValue {
+                what: "axis",
+                value: name.to_string(),
+                expected: Axis::ALL.iter().map(|a| a.name()).collect(),
+            })
+    }
+
+    /// Every class of this axis, in class-index order.
+    pub fn all_classes(self) -> impl Iterator<Item = Class> {
+        (0..self.classes().len()).map(move |i| Class {
+            axis: self,
+            index: i as u8,
+        })
+    }
+
+    /// How an unknown class of this axis is named in errors.
+    fn value_noun(self) -> &'static str {
+        match self {
+            Axis::Function => "function value",
+            Axis::Mode => "mode value",
+            Axis::Challenge => "challenge value",
+        }
     }
 
     /// Index of `class` on this axis, or `None` when it is not allowed.
@@ -81,20 +169,8 @@ impl Axis {
     }
 
     /// Validate a class name, returning the canonical static string.
-    pub fn class(self, value: &str) -> Result<&'static str, String> {
-        let wanted = value.trim().to_ascii_lowercase().replace('-', "_");
-        self.classes()
-            .iter()
-            .find(|c| **c == wanted)
-            .copied()
-            .ok_or_else(|| {
-                format!(
-                    "unknown {} value `{}`, expected one of: {}",
-                    self.name(),
-                    value,
-                    self.classes().join(", ")
-                )
-            })
+    pub fn class(self, value: &str) -> Result<&'static str, UnknownValue> {
+        Class::parse(self, value).map(Class::name)
     }
 }
 
@@ -104,51 +180,262 @@ impl fmt::Display for Axis {
     }
 }
 
-/// Partner sectors, as in the codebook's record format.
-pub const SECTORS: [&str; 7] = [
-    "un",
-    "government",
-    "business",
-    "civil_society",
-    "academia",
-    "foundation",
-    "other",
-];
-
-/// Geographic scopes.
-pub const SCOPES: [&str; 4] = ["global", "regional", "national", "local"];
-
-/// Validate a sector name, returning the canonical value.
-pub fn sector(value: &str) -> Result<&'static str, String> {
-    let wanted = value.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-    SECTORS
-        .iter()
-        .find(|s| **s == wanted)
-        .copied()
-        .ok_or_else(|| {
-            format!(
-                "unknown sector `{}`, expected one of: {}",
-                value,
-                SECTORS.join(", ")
-            )
-        })
+/// One class of one axis: `mode=implementation`, `challenge=inclusion`.
+///
+/// A class is checked against its axis once, when it is parsed from user
+/// input, a file or the index ([`Class::parse`]); after that it cannot
+/// hold a value the typology does not allow. It is two bytes, compares by
+/// axis then class index (the models' label order), and is written as its
+/// bare name (`"implementation"`), so files and the index keep the form
+/// they had when labels were strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Class {
+    axis: Axis,
+    index: u8,
 }
 
-/// Validate a scope name, returning the canonical value.
-pub fn scope(value: &str) -> Result<&'static str, String> {
-    let wanted = value.trim().to_ascii_lowercase();
-    SCOPES
-        .iter()
-        .find(|s| **s == wanted)
-        .copied()
-        .ok_or_else(|| {
-            format!(
-                "unknown scope `{}`, expected one of: {}",
-                value,
-                SCOPES.join(", ")
-            )
+impl Class {
+    /// Parse a class of `axis`, forgiving case, surrounding blanks and
+    /// `-` for `_` (`Purpose-Roles` is `purpose_roles`).
+    pub fn parse(axis: Axis, value: &str) -> Result<Class, UnknownValue> {
+        let wanted = value.trim().to_ascii_lowercase().replace('-', "_");
+        axis.class_index(&wanted)
+            .map(|index| Class {
+                axis,
+                index: index as u8,
+            })
+            .ok_or_else(|| UnknownValue {
+                what: axis.value_noun(),
+                value: value.to_string(),
+                expected: axis.classes().to_vec(),
+            })
+    }
+
+    /// The class at `index` in `axis.classes()`, if there is one.
+    pub fn from_index(axis: Axis, index: usize) -> Option<Class> {
+        (index < axis.classes().len()).then_some(Class {
+            axis,
+            index: index as u8,
         })
+    }
+
+    /// The axis this class belongs to.
+    pub fn axis(self) -> Axis {
+        self.axis
+    }
+
+    /// Position in `axis().classes()`: the class index models use.
+    pub fn index(self) -> usize {
+        usize::from(self.index)
+    }
+
+    /// The class name, as written in files, facets and flags.
+    pub fn name(self) -> &'static str {
+        self.axis.classes()[self.index()]
+    }
 }
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Class {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// serde adapters for fields that hold classes of a known axis: a class is
+/// written as its bare name, so reading needs the axis from the field.
+/// An unknown value fails with [`UnknownValue`]'s message, which the
+/// readers report under the field's path (`labels.mode: unknown mode
+/// value ...`).
+pub mod class_serde {
+    use super::{Axis, Class};
+    use serde::{Deserialize, Deserializer};
+
+    fn one<'de, D: Deserializer<'de>>(axis: Axis, d: D) -> Result<Option<Class>, D::Error> {
+        let value = Option::<String>::deserialize(d)?;
+        match value {
+            None => Ok(None),
+            // A blank challenge means "to be predicted", as before.
+            Some(v) if v.trim().is_empty() && axis == Axis::Challenge => Ok(None),
+            Some(v) => Class::parse(axis, &v)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+
+    fn many<'de, D: Deserializer<'de>>(axis: Axis, d: D) -> Result<Vec<Class>, D::Error> {
+        let values = Vec::<String>::deserialize(d)?;
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                Class::parse(axis, v).map_err(|e| serde::de::Error::custom(format!("[{i}]: {e}")))
+            })
+            .collect()
+    }
+
+    /// `Option<Class>` of [`Axis::Function`].
+    pub fn function<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Class>, D::Error> {
+        one(Axis::Function, d)
+    }
+    /// `Option<Class>` of [`Axis::Mode`].
+    pub fn mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Class>, D::Error> {
+        one(Axis::Mode, d)
+    }
+    /// `Option<Class>` of [`Axis::Challenge`].
+    pub fn challenge<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Class>, D::Error> {
+        one(Axis::Challenge, d)
+    }
+    fn required<'de, D: Deserializer<'de>>(axis: Axis, d: D) -> Result<Class, D::Error> {
+        let value = String::deserialize(d)?;
+        Class::parse(axis, &value).map_err(serde::de::Error::custom)
+    }
+
+    /// A required [`Axis::Function`] class.
+    pub fn required_function<'de, D: Deserializer<'de>>(d: D) -> Result<Class, D::Error> {
+        required(Axis::Function, d)
+    }
+    /// A required [`Axis::Mode`] class.
+    pub fn required_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Class, D::Error> {
+        required(Axis::Mode, d)
+    }
+
+    /// `Vec<Class>` of [`Axis::Function`].
+    pub fn functions<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Class>, D::Error> {
+        many(Axis::Function, d)
+    }
+    /// `Vec<Class>` of [`Axis::Mode`].
+    pub fn modes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Class>, D::Error> {
+        many(Axis::Mode, d)
+    }
+}
+
+/// A closed set of values written by name (sectors, scopes), for code
+/// that handles any of them (command-line parsers, the typology endpoint).
+pub trait Vocabulary: Sized + Copy + Send + Sync + 'static {
+    /// Every value.
+    fn all() -> &'static [Self];
+    /// The value's name.
+    fn name(self) -> &'static str;
+    /// Parse a name, forgivingly.
+    fn parse(value: &str) -> Result<Self, UnknownValue>;
+}
+
+/// A closed vocabulary written as lowercase snake_case names: an enum with
+/// `ALL`, `name`, a forgiving `parse` (case, blanks, `-` and spaces for
+/// `_`) whose error lists the allowed values, and serde in the name form.
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident, $what:literal, { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in the order the codebook lists them.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The value's name in files, facets and flags.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            /// Parse a name, forgiving case, blanks and `-`/space for `_`.
+            pub fn parse(value: &str) -> Result<$name, UnknownValue> {
+                let wanted = value.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.name() == wanted)
+                    .ok_or_else(|| UnknownValue {
+                        what: $what,
+                        value: value.to_string(),
+                        expected: $name::ALL.iter().map(|v| v.name()).collect(),
+                    })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl Vocabulary for $name {
+            fn all() -> &'static [$name] {
+                $name::ALL
+            }
+            fn name(self) -> &'static str {
+                $name::name(self)
+            }
+            fn parse(value: &str) -> Result<$name, UnknownValue> {
+                $name::parse(value)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<$name, UnknownValue> {
+                $name::parse(s)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.name())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                let text = String::deserialize(d)?;
+                $name::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// The sector a partner organisation belongs to (codebook record format).
+    Sector, "sector", {
+        /// The UN system and other intergovernmental organisations.
+        Un = "un",
+        /// National and local governments and their agencies.
+        Government = "government",
+        /// Companies and business associations.
+        Business = "business",
+        /// NGOs, networks, unions, community organisations.
+        CivilSociety = "civil_society",
+        /// Universities and research institutes.
+        Academia = "academia",
+        /// Philanthropic foundations.
+        Foundation = "foundation",
+        /// Anything else, or not known.
+        Other = "other",
+    }
+);
+
+vocabulary!(
+    /// The geographic reach of a partnership.
+    Scope, "scope", {
+        /// Worldwide.
+        Global = "global",
+        /// A world region or several countries of one.
+        Regional = "regional",
+        /// One country.
+        National = "national",
+        /// A city, district or community.
+        Local = "local",
+    }
+);
 
 /// Decision cues from the codebook, as an explicit lexicon.
 ///

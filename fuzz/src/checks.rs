@@ -5,10 +5,11 @@
 //! Every function calls the library the way the CLI does and panics when an
 //! invariant breaks; a panic is what libFuzzer reports as a crash.
 
-use partnerkb::error::{Error, RecordError};
+use partnerkb::error::{Error, RecordError, UserError};
 use partnerkb::index::{IngestOptions, KnowledgeBase, SearchRequest};
 use partnerkb::ingest::{ingest, Input};
 use partnerkb::read::{self, ColumnMap, CsvRecords, Format, Item};
+use partnerkb::typology::{Axis, Class, Sector};
 use partnerkb::Kind;
 use std::io::Cursor;
 use std::sync::OnceLock;
@@ -124,7 +125,7 @@ pub fn read_csv(data: &[u8]) -> Outcome {
             assert!(csv.unmapped().len() <= headers);
             check_items(csv, FILE, line_count(data), false)
         }
-        Err(Error::Record(e)) => {
+        Err(Error::User(UserError::Record(e))) => {
             check_error(&e, FILE, line_count(data));
             assert_eq!(e.line, 1, "header error not on line 1: {e}");
             Outcome {
@@ -223,35 +224,46 @@ fn pick<T: Clone>(b: u8, choices: &[T]) -> T {
 }
 
 /// The request an input stands for: three bytes choose kind, filters,
-/// facets and paging; the rest is the query text.
-pub fn search_request(data: &[u8]) -> SearchRequest {
+/// facets and paging; the rest is the query text. Filter values are
+/// parsed as the CLI and the API parse them, so a misspelt one is the
+/// user error it is there.
+pub fn search_request(data: &[u8]) -> Result<SearchRequest, partnerkb::Error> {
     let byte = |i: usize| data.get(i).copied().unwrap_or(0);
-    let text = |options: &[Option<&str>], b: u8| pick(b, options).map(str::to_string);
     let (a, b, c) = (byte(0), byte(1), byte(2));
-    SearchRequest {
+    let class = |axis: Axis, options: &[Option<&str>], b: u8| {
+        pick(b, options).map(|v| Class::parse(axis, v)).transpose()
+    };
+    Ok(SearchRequest {
         query: String::from_utf8_lossy(data.get(3..).unwrap_or_default()).into_owned(),
         kind: pick(a, &[None, Some(Kind::Partnership), Some(Kind::Lesson)]),
-        function: text(&[None, None, Some("advocacy"), Some("Operational")], a >> 2),
-        mode: text(
+        function: class(
+            Axis::Function,
+            &[None, None, Some("advocacy"), Some("Operational")],
+            a >> 2,
+        )?,
+        mode: class(
+            Axis::Mode,
             &[None, None, Some("coordination"), Some("negotiatoin")],
             a >> 4,
-        ),
-        challenge: text(&[None, None, None, Some("inclusion")], b),
-        sector: text(&[None, None, None, Some("civil society")], b >> 2),
+        )?,
+        challenge: class(Axis::Challenge, &[None, None, None, Some("inclusion")], b)?,
+        sector: pick(b >> 2, &[None, None, None, Some("civil society")])
+            .map(Sector::parse)
+            .transpose()?,
         gold_only: b & 0x10 != 0,
         limit: pick(c, &[10, 0, 1, 1000, usize::MAX]),
         offset: pick(c >> 3, &[0, 0, 3, 1 << 40, usize::MAX]),
         facets: b & 0x20 == 0,
-    }
+    })
 }
 
 /// `search_query`: run the request; it must answer, or refuse the input
 /// as the user's fault.
 pub fn search_query(data: &[u8]) -> Outcome {
     let kb = knowledge_base();
-    let req = search_request(data);
-    match kb.search(&req) {
-        Ok(results) => {
+    let searched = search_request(data).and_then(|req| kb.search(&req).map(|r| (req, r)));
+    match searched {
+        Ok((req, results)) => {
             assert!(results.hits.len() <= req.limit.max(1));
             assert!(results.hits.len() as u64 <= results.total);
             for hit in &results.hits {

@@ -181,7 +181,7 @@ fn consume(
                 Outcome::Classified { predictions, .. } => {
                     summary.classified += 1;
                     for (axis, p) in predictions {
-                        count(&mut summary.distribution, axis.name(), &p.label);
+                        count(&mut summary.distribution, axis.name(), p.label.name());
                     }
                 }
                 Outcome::Rejected(_) => summary.rejected += 1,

@@ -42,7 +42,7 @@ pub fn record_sectors(record: &Record) -> Vec<String> {
 pub fn sectors_of(record: &Record) -> Vec<&str> {
     match record {
         Record::Partnership(p) => {
-            let mut s: Vec<&str> = p.partners.iter().map(|x| x.sector.as_str()).collect();
+            let mut s: Vec<&str> = p.partners.iter().map(|x| x.sector.name()).collect();
             s.sort_unstable();
             s.dedup();
             s

@@ -10,11 +10,10 @@
 use super::features::{self, SparseVec, Vocabulary, VocabularyConfig};
 use super::metrics::Metrics;
 use crate::analyze::{self, Analyzer};
-use crate::error::{Error, Result};
-use crate::ingest::Labeller;
-use crate::label::{AssignedLabel, Origin};
+use crate::error::{InternalError, Result, UserError};
+use crate::label::{AssignedLabel, Labeller, Verdict};
 use crate::record::{Kind, Record};
-use crate::typology::Axis;
+use crate::typology::{Axis, Class};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
@@ -143,13 +142,14 @@ pub struct Evidence {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AxisPrediction {
     /// The chosen class, or `uncertain` when below the asked confidence.
-    pub label: String,
+    pub label: Verdict,
     /// Probability of the most likely class.
     pub probability: f64,
     /// The most likely class even when `label` is `uncertain`.
-    pub best: String,
-    /// Probabilities of every class (sum to 1).
-    pub probabilities: BTreeMap<String, f64>,
+    pub best: Class,
+    /// Probabilities of every class (sum to 1), in class order (which is
+    /// name order, so the JSON keys stay sorted).
+    pub probabilities: BTreeMap<Class, f64>,
     /// Terms that pushed the decision, strongest first.
     pub evidence: Vec<Evidence>,
     /// The sentence carrying most of the evidence.
@@ -160,17 +160,20 @@ impl Model {
     /// The bundled model.
     pub fn bundled() -> Result<Model> {
         if BUNDLED_MODEL.trim().is_empty() {
-            return Err(Error::Model {
-                path: "bundled".into(),
-                reason: "this build carries no model (run `partnerkb train`)".into(),
-            });
+            return Err(InternalError::Damaged {
+                what: "the bundled model".into(),
+                reason:
+                    "this build carries no model (run `partnerkb train --out models/default.json`)"
+                        .into(),
+            }
+            .into());
         }
         Model::from_json("bundled", BUNDLED_MODEL)
     }
 
     /// Load and verify a model file.
     pub fn load(path: &Path) -> Result<Model> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let text = std::fs::read_to_string(path).map_err(|source| UserError::Input {
             path: path.to_path_buf(),
             source,
         })?;
@@ -179,9 +182,12 @@ impl Model {
 
     /// Parse and verify a model from JSON text.
     pub fn from_json(name: &str, text: &str) -> Result<Model> {
-        let err = |reason: String| Error::Model {
-            path: name.to_string(),
-            reason,
+        let err = |reason: String| -> crate::Error {
+            UserError::Model {
+                path: name.to_string(),
+                reason,
+            }
+            .into()
         };
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             err(format!(
@@ -224,6 +230,18 @@ impl Model {
             }
         }
         for h in &model.heads {
+            // Predictions turn class indices into typed classes, so a head
+            // must list exactly its axis's classes, in order.
+            if h.classes
+                .iter()
+                .map(String::as_str)
+                .ne(h.axis.classes().iter().copied())
+            {
+                return Err(err(format!(
+                    "classes of axis {} differ from the typology's",
+                    h.axis
+                )));
+            }
             let n = model
                 .featurizer(h.axis)
                 .map(|f| f.vocabulary.len())
@@ -267,7 +285,7 @@ impl Model {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let io = |source| Error::Io {
+        let io = |source| InternalError::File {
             path: path.to_path_buf(),
             source,
         };
@@ -291,11 +309,7 @@ impl Model {
 
     /// The featurizer used by `axis`.
     pub fn featurizer(&self, axis: Axis) -> Option<&Featurizer> {
-        let kind = match axis.labels() {
-            crate::typology::Labels::Partnerships => Kind::Partnership,
-            crate::typology::Labels::Lessons => Kind::Lesson,
-        };
-        self.featurizers.iter().find(|f| f.kind == kind)
+        self.featurizers.iter().find(|f| f.kind == axis.kind())
     }
 
     /// The head of `axis`.
@@ -308,10 +322,7 @@ impl Model {
         self.heads
             .iter()
             .map(|h| h.axis)
-            .filter(|a| match kind {
-                Kind::Partnership => Axis::PARTNERSHIP.contains(a),
-                Kind::Lesson => *a == Axis::Challenge,
-            })
+            .filter(|a| a.kind() == kind)
             .collect()
     }
 
@@ -325,14 +336,14 @@ impl Model {
         evidence: usize,
     ) -> Result<BTreeMap<Axis, AxisPrediction>> {
         if record.text().trim().is_empty() {
-            return Err(Error::Label(format!(
-                "record `{}` has an empty {}: nothing to classify",
-                record.id(),
-                match record.kind() {
+            return Err(UserError::EmptyText {
+                id: record.id().to_string(),
+                field: match record.kind() {
                     Kind::Partnership => "description",
                     Kind::Lesson => "text",
-                }
-            )));
+                },
+            }
+            .into());
         }
         let text = features::record_text(record);
         let sectors = features::sectors_of(record);
@@ -382,10 +393,7 @@ impl Labeller for Model {
         let missing: Vec<Axis> = self
             .axes_for(record.kind())
             .into_iter()
-            .filter(|a| match record {
-                Record::Partnership(p) => p.gold(*a).is_none(),
-                Record::Lesson(l) => l.challenge.is_none(),
-            })
+            .filter(|a| record.gold(*a).is_none())
             .collect();
         if missing.is_empty() {
             return Vec::new();
@@ -397,12 +405,9 @@ impl Labeller for Model {
         missing
             .into_iter()
             .filter_map(|axis| {
-                predictions.get(&axis).map(|p| AssignedLabel {
-                    axis,
-                    label: p.best.clone(),
-                    origin: Origin::Predicted,
-                    probability: Some(p.probability),
-                })
+                predictions
+                    .get(&axis)
+                    .map(|p| AssignedLabel::predicted(p.best, p.probability))
             })
             .collect()
     }
@@ -498,20 +503,17 @@ impl Head {
             .then(|| best_sentence(text, ends, encoded, &push))
             .flatten();
         let probability = p[best];
+        // The model's classes were checked against the typology on load.
+        let class = |i: usize| Class::from_index(self.axis, i).expect("class of a loaded model");
         AxisPrediction {
             label: if probability < min_confidence {
-                "uncertain".into()
+                Verdict::Uncertain
             } else {
-                self.classes[best].clone()
+                Verdict::Class(class(best))
             },
             probability,
-            best: self.classes[best].clone(),
-            probabilities: self
-                .classes
-                .iter()
-                .cloned()
-                .zip(p.iter().copied())
-                .collect(),
+            best: class(best),
+            probabilities: p.iter().enumerate().map(|(i, &q)| (class(i), q)).collect(),
             evidence,
             sentence,
         }

@@ -12,7 +12,7 @@ use super::model::{
     current_typology, Candidate, Featurizer, Head, Model, Provenance, FORMAT_VERSION,
 };
 use crate::analyze::{self, Analyzer};
-use crate::error::{Error, Result};
+use crate::error::{Result, TrainError};
 use crate::record::{Kind, Record};
 use crate::rng::SplitMix;
 use crate::typology::Axis;
@@ -63,42 +63,81 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// Reject settings that cannot work.
-    pub fn validate(&self) -> Result<()> {
+    /// Reject settings that cannot work, before any work starts. Every
+    /// parameter is checked; the error names the setting.
+    pub fn check(&self) -> Result<(), TrainError> {
+        let bad = |name: &'static str, reason: &str| {
+            Err(TrainError::Setting {
+                name,
+                reason: reason.to_string(),
+            })
+        };
         if self.folds < 2 {
-            return Err(Error::Train("--folds must be at least 2".into()));
+            return bad("folds", "must be at least 2");
+        }
+        if self.folds > MAX_FOLDS {
+            return bad("folds", &format!("must be at most {MAX_FOLDS}"));
+        }
+        if self.vocabulary.min_df == 0 {
+            return bad("vocabulary.min_df", "must be at least 1");
         }
         if self.vocabulary.max_features == 0 {
-            return Err(Error::Train("the vocabulary cap must be positive".into()));
+            return bad("vocabulary.max_features", "must be positive");
         }
         if self.logistic_alphas.is_empty() && self.svm_cs.is_empty() && self.nbsvm_cs.is_empty() {
-            return Err(Error::Train("no model configuration to try".into()));
+            return bad(
+                "logistic_alphas, svm_cs, nbsvm_cs",
+                "no model configuration to try",
+            );
         }
-        if self
-            .logistic_alphas
-            .iter()
-            .chain(&self.svm_cs)
-            .any(|v| *v <= 0.0)
-        {
-            return Err(Error::Train(
-                "regularisation values must be positive".into(),
-            ));
+        for (name, values) in [
+            ("logistic_alphas", &self.logistic_alphas),
+            ("svm_cs", &self.svm_cs),
+            ("nbsvm_cs", &self.nbsvm_cs),
+        ] {
+            if values.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+                return bad(name, "regularisation values must be positive and finite");
+            }
         }
-        let d = self.date.as_bytes();
-        let date_ok = d.len() == 10
-            && d[4] == b'-'
-            && d[7] == b'-'
-            && d.iter()
-                .enumerate()
-                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-        if !date_ok {
-            return Err(Error::Train(format!(
-                "date `{}` is not YYYY-MM-DD",
-                self.date
-            )));
+        if self.max_iterations == 0 {
+            return bad("max_iterations", "must be positive");
+        }
+        if !is_iso_date(&self.date) {
+            return bad(
+                "date",
+                &format!("`{}` is not a date written YYYY-MM-DD", self.date),
+            );
         }
         Ok(())
     }
+}
+
+/// More folds than this leave too few examples per fold to score.
+const MAX_FOLDS: usize = 20;
+
+/// `YYYY-MM-DD` with a month of 1–12 and a day that month can have.
+fn is_iso_date(text: &str) -> bool {
+    let d = text.as_bytes();
+    let shape = d.len() == 10
+        && d[4] == b'-'
+        && d[7] == b'-'
+        && d.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return false;
+    }
+    let number = |r: std::ops::Range<usize>| text[r].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 /// A labelled document ready for training.
@@ -119,25 +158,12 @@ pub fn examples(records: &[Record]) -> Vec<Example> {
         .map_init(Analyzer::default, |a, r| {
             let text = features::record_text(r);
             let terms = features::extract(a, &text, &features::record_sectors(r));
-            let mut labels = BTreeMap::new();
-            match r {
-                Record::Partnership(p) => {
-                    for axis in Axis::PARTNERSHIP {
-                        if let Some(i) = p.gold(axis).and_then(|l| axis.class_index(l)) {
-                            labels.insert(axis, i);
-                        }
-                    }
-                }
-                Record::Lesson(l) => {
-                    if let Some(i) = l
-                        .challenge
-                        .as_deref()
-                        .and_then(|c| Axis::Challenge.class_index(c))
-                    {
-                        labels.insert(Axis::Challenge, i);
-                    }
-                }
-            }
+            let labels: BTreeMap<Axis, usize> = r
+                .kind()
+                .axes()
+                .iter()
+                .filter_map(|&axis| r.gold(axis).map(|c| (axis, c.index())))
+                .collect();
             Example {
                 id: r.id().to_string(),
                 terms,
@@ -254,7 +280,10 @@ fn fit(
                 .alpha(alpha)
                 .max_iterations(max_iterations)
                 .fit(&data)
-                .map_err(|e| Error::Train(format!("logistic regression: {e}")))?;
+                .map_err(|e| TrainError::Fit {
+                    learner: "logistic regression",
+                    reason: e.to_string(),
+                })?;
             let params = fitted.params();
             for (col, class) in fitted.classes().iter().enumerate() {
                 for f in 0..n_features {
@@ -289,7 +318,10 @@ fn fit(
                     .linear_kernel()
                     .pos_neg_weights(c, c)
                     .fit(&data)
-                    .map_err(|e| Error::Train(format!("linear SVM: {e}")))?;
+                    .map_err(|e| TrainError::Fit {
+                        learner: "linear SVM",
+                        reason: e.to_string(),
+                    })?;
                 // The decision function is w·x − ρ; linfa keeps w private,
                 // but for a linear kernel w_j is the response to unit
                 // vector j.
@@ -443,11 +475,13 @@ pub fn select(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<
         .min()
         .unwrap_or(0);
     if labelled.len() < config.folds * 2 || smallest < 2 {
-        return Err(Error::Train(format!(
-            "axis {axis}: {} labelled examples (smallest class {smallest}) are too few for {}-fold cross-validation",
-            labelled.len(),
-            config.folds
-        )));
+        return Err(TrainError::TooFewExamples {
+            axis,
+            examples: labelled.len(),
+            smallest,
+            folds: config.folds,
+        }
+        .into());
     }
     let k = config.folds.min(smallest.max(2));
     let folds = stratified_folds(&truth, k, config.seed);
@@ -477,7 +511,8 @@ pub fn select(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<
             best = Some((i, scores, m.macro_f1));
         }
     }
-    let (chosen, scores, _) = best.ok_or_else(|| Error::Train("no configuration".into()))?;
+    // `check` guarantees at least one learner.
+    let (chosen, scores, _) = best.expect("at least one configuration was tried");
     let temperature = fit_temperature(&scores, &truth);
     let probabilities: Vec<Vec<f64>> = scores
         .iter()
@@ -540,7 +575,7 @@ pub fn train(
     corpus_sha256: String,
     corpus_files: Vec<String>,
 ) -> Result<Model> {
-    config.validate()?;
+    config.check()?;
     let mut featurizers = Vec::new();
     let mut heads = Vec::new();
     let mut counts = BTreeMap::new();
@@ -575,7 +610,7 @@ pub fn train(
         });
     }
     if heads.is_empty() {
-        return Err(Error::Train("the corpus has no labelled records".into()));
+        return Err(TrainError::NoLabels.into());
     }
     Ok(Model {
         format_version: FORMAT_VERSION,

@@ -2,14 +2,14 @@
 
 use super::progress::Progress;
 use super::Globals;
-use crate::analyze::Analyzer;
-use crate::classify::batch::{classify_stream, BatchOptions, Outcome};
-use crate::classify::AxisPrediction;
-use crate::read::{self, ColumnMap, Raw};
-use crate::record::{Kind, Lesson, Partnership, Record};
-use crate::typology::Axis;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use partnerkb::analyze::Analyzer;
+use partnerkb::classify::batch::{classify_stream, BatchOptions, Outcome};
+use partnerkb::classify::AxisPrediction;
+use partnerkb::read::{self, ColumnMap, Raw};
+use partnerkb::record::{Kind, Lesson, Partnership, Record};
+use partnerkb::typology::Axis;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -49,7 +49,7 @@ pub struct ClassifyArgs {
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub evidence: usize,
     /// Classify TEXT as a lesson (challenge) instead of a partnership
-    #[arg(long, value_enum, default_value = "partnership")]
+    #[arg(long, value_parser = super::kind_parser(), default_value = "partnership")]
     pub kind: Kind,
     /// Map a record field to a CSV column, e.g. description=Objectives
     #[arg(long = "field", value_name = "FIELD=COLUMN")]
@@ -126,7 +126,9 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
                 }
             }
         }
-        let uncertain = predictions.values().any(|p| p.label == "uncertain");
+        let uncertain = predictions
+            .values()
+            .any(|p| p.label == partnerkb::label::Verdict::Uncertain);
         return Ok(if uncertain {
             ExitCode::from(1)
         } else {
@@ -169,7 +171,7 @@ impl Sink {
                 for a in axes {
                     match predictions.get(a) {
                         Some(p) => {
-                            row.push(p.label.clone());
+                            row.push(p.label.to_string());
                             row.push(format!("{:.4}", p.probability));
                             row.push(
                                 p.evidence
@@ -201,7 +203,7 @@ impl Sink {
         Ok(())
     }
 
-    fn rejected(&mut self, e: &crate::RecordError, axes: &[Axis]) -> Result<()> {
+    fn rejected(&mut self, e: &partnerkb::RecordError, axes: &[Axis]) -> Result<()> {
         match self {
             Sink::Csv {
                 writer,
@@ -232,7 +234,7 @@ impl Sink {
 }
 
 fn classify_file(
-    model: &crate::classify::Model,
+    model: &partnerkb::classify::Model,
     input: &std::path::Path,
     args: &ClassifyArgs,
 ) -> Result<ExitCode> {
@@ -299,7 +301,7 @@ fn classify_file(
             .map(|t| (vec![opened.bytes_read.clone()], t)),
     );
     let mut failure: Option<anyhow::Error> = None;
-    let mut on_outcome = |outcome: Outcome| -> crate::Result<()> {
+    let mut on_outcome = |outcome: Outcome| -> partnerkb::Result<()> {
         let result = (|| -> Result<()> {
             match outcome {
                 Outcome::Classified {
@@ -342,7 +344,9 @@ fn classify_file(
         result.map_err(|e| {
             let message = e.to_string();
             failure = Some(e);
-            crate::Error::Output(message)
+            partnerkb::Error::from(partnerkb::InternalError::Output(std::io::Error::other(
+                message,
+            )))
         })
     };
     let options = BatchOptions {

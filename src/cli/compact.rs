@@ -1,9 +1,9 @@
 //! `partnerkb compact`
 
 use super::Globals;
-use crate::index::IngestOptions;
 use anyhow::{Context, Result};
 use clap::Args;
+use partnerkb::index::IngestOptions;
 use std::process::ExitCode;
 use std::time::Instant;
 

@@ -2,12 +2,12 @@
 
 use super::train::load_corpus;
 use super::Globals;
-use crate::classify::metrics::{self, Metrics};
-use crate::classify::train::{self, Learner, Selection, TrainConfig};
-use crate::record::{Kind, Record};
-use crate::typology::Axis;
 use anyhow::{Context, Result};
 use clap::Args;
+use partnerkb::classify::metrics::{self, Metrics};
+use partnerkb::classify::train::{self, Learner, Selection, TrainConfig};
+use partnerkb::record::{Kind, Record};
+use partnerkb::typology::Axis;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,7 +102,7 @@ struct AxisReport {
     regularization: f64,
     temperature: f32,
     metrics: Metrics,
-    comparison: Vec<crate::classify::model::Candidate>,
+    comparison: Vec<partnerkb::classify::model::Candidate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     nested: Option<train::NestedReport>,
 }
@@ -126,7 +126,7 @@ pub fn run(_g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
         date: "2000-01-01".into(),
         ..TrainConfig::default()
     };
-    config.validate()?;
+    config.check()?;
     let (records, _, _) = load_corpus(&args.corpus)?;
     let mut selections: Vec<Selection> = Vec::new();
     let mut examples_by_kind = Vec::new();
@@ -153,10 +153,7 @@ pub fn run(_g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
         nested.push(if args.nested {
             let examples = &examples_by_kind
                 .iter()
-                .find(|(k, _)| match s.axis.labels() {
-                    crate::typology::Labels::Partnerships => *k == Kind::Partnership,
-                    crate::typology::Labels::Lessons => *k == Kind::Lesson,
-                })
+                .find(|(k, _)| *k == s.axis.kind())
                 .context("no examples for axis")?
                 .1;
             Some(train::nested(examples, s.axis, &config)?)

@@ -27,9 +27,15 @@ pub fn run(_g: &Globals, args: GenerateArgs) -> Result<ExitCode> {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("creating {}", path.display()))?;
-            crate::generate::write_registry(args.count, args.seed, std::io::BufWriter::new(file))?;
+            partnerkb::generate::write_registry(
+                args.count,
+                args.seed,
+                std::io::BufWriter::new(file),
+            )?;
         }
-        None => crate::generate::write_registry(args.count, args.seed, std::io::stdout().lock())?,
+        None => {
+            partnerkb::generate::write_registry(args.count, args.seed, std::io::stdout().lock())?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

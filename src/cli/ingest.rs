@@ -2,12 +2,12 @@
 
 use super::progress::Progress;
 use super::Globals;
-use crate::index::IngestOptions;
-use crate::ingest::{ingest, Input, Labeller};
-use crate::read::{self, ColumnMap};
-use crate::record::Kind;
 use anyhow::Result;
 use clap::Args;
+use partnerkb::index::IngestOptions;
+use partnerkb::ingest::{ingest, Input, Labeller};
+use partnerkb::read::{self, ColumnMap};
+use partnerkb::record::Kind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,7 +20,7 @@ pub struct IngestArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Treat every record as this kind instead of recognising it
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = super::kind_parser())]
     pub kind: Option<Kind>,
     /// Reject the whole input, committing nothing, if any record is bad
     #[arg(long)]
@@ -96,7 +96,7 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
     progress.finish();
     let report = match report {
         Ok(r) => r,
-        Err(crate::Error::Record(e)) if args.strict => {
+        Err(partnerkb::Error::User(partnerkb::UserError::Record(e))) if args.strict => {
             eprintln!("{e}");
             eprintln!("partnerkb: --strict: input rejected, nothing was committed");
             return Ok(ExitCode::from(2));

@@ -2,10 +2,17 @@
 //! `…Args` struct; this module parses, dispatches and maps outcomes to exit
 //! codes (documented in the README):
 //!
-//! * 0: success;
+//! * 0: success (and a closed stdout: `partnerkb stats | head -1`);
 //! * 1: finished, but with a partial result (records rejected, nothing
 //!   found, labels below `--min-confidence`… as each command documents);
-//! * 2: failed (bad arguments, unreadable input, corrupt index or model).
+//! * 2: failed through the user's input: bad arguments, an unreadable or
+//!   invalid input file, a query that does not parse, an unknown label,
+//!   an unusable model file, a directory that is not an index;
+//! * 3: failed inside: the index could not be read or written, a stored
+//!   document is damaged, output could not be written.
+//!
+//! The split follows the library's error type ([`partnerkb::Error`]):
+//! [`partnerkb::UserError`] is 2, [`partnerkb::InternalError`] is 3.
 
 mod classify;
 mod compact;
@@ -15,16 +22,19 @@ mod generate;
 mod ingest;
 mod progress;
 mod search;
+#[cfg(feature = "server")]
 mod serve;
 mod stats;
 mod suggest;
 mod train;
 
-use crate::bundle;
-use crate::classify::Model;
-use crate::index::KnowledgeBase;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use partnerkb::bundle;
+use partnerkb::classify::Model;
+use partnerkb::index::KnowledgeBase;
+use partnerkb::typology::{Axis, Class, Vocabulary};
+use partnerkb::Kind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -72,6 +82,7 @@ enum Command {
     /// Merge the index's segments for faster searches (after a bulk ingest)
     Compact(compact::CompactArgs),
     /// Serve the JSON API and the web page
+    #[cfg(feature = "server")]
     Serve(serve::ServeArgs),
 }
 
@@ -85,7 +96,7 @@ pub fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("partnerkb: error: {}", describe(&err));
-            ExitCode::from(2)
+            ExitCode::from(exit_status(&err))
         }
     }
 }
@@ -108,6 +119,21 @@ pub(crate) fn describe(err: &anyhow::Error) -> String {
     message
 }
 
+/// 3 when the library failed inside, else 2 (see the module's doc).
+fn exit_status(err: &anyhow::Error) -> u8 {
+    let internal = err.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<partnerkb::Error>(),
+            Some(partnerkb::Error::Internal(_))
+        ) || e.downcast_ref::<partnerkb::InternalError>().is_some()
+    });
+    if internal {
+        3
+    } else {
+        2
+    }
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
@@ -128,8 +154,85 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Generate(args) => generate::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Compact(args) => compact::run(&ctx, args),
+        #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(&ctx, args),
     }
+}
+
+/// clap's parser for a record kind: the library's [`Kind`] with its names
+/// listed in `--help` (the library does not depend on clap).
+pub(crate) fn kind_parser() -> impl clap::builder::TypedValueParser<Value = Kind> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Kind::ALL.iter().map(|k| k.name()))
+        .map(|name| Kind::parse(&name).expect("one of the possible values"))
+}
+
+/// clap's parser for a class of one axis: the typology's own forgiving
+/// parse (`Purpose-Roles` is `purpose_roles`) and its error, with the
+/// classes listed in `--help` from the typology rather than a copy.
+#[derive(Clone)]
+pub(crate) struct ClassParser(pub Axis);
+
+impl clap::builder::TypedValueParser for ClassParser {
+    type Value = Class;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<Class, clap::Error> {
+        let text = value.to_string_lossy();
+        Class::parse(self.0, &text).map_err(|e| value_error(cmd, e))
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0
+                .classes()
+                .iter()
+                .map(|c| clap::builder::PossibleValue::new(*c)),
+        ))
+    }
+}
+
+/// clap's parser for a sector or scope, as [`ClassParser`] for classes.
+#[derive(Clone)]
+pub(crate) struct VocabularyParser<T>(std::marker::PhantomData<T>);
+
+impl<T> VocabularyParser<T> {
+    pub(crate) fn new() -> Self {
+        VocabularyParser(std::marker::PhantomData)
+    }
+}
+
+impl<T: Vocabulary + Clone> clap::builder::TypedValueParser for VocabularyParser<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<T, clap::Error> {
+        T::parse(&value.to_string_lossy()).map_err(|e| value_error(cmd, e))
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            T::all()
+                .iter()
+                .map(|v| clap::builder::PossibleValue::new(v.name())),
+        ))
+    }
+}
+
+fn value_error(cmd: &clap::Command, e: partnerkb::typology::UnknownValue) -> clap::Error {
+    clap::Error::raw(clap::error::ErrorKind::ValueValidation, format!("{e}\n")).with_cmd(cmd)
 }
 
 /// Global settings shared by the subcommands.
@@ -155,7 +258,7 @@ impl Globals {
     fn model_identity(&self) -> Vec<u8> {
         match &self.model {
             Some(path) => path.display().to_string().into_bytes(),
-            None => crate::classify::BUNDLED_MODEL.as_bytes().to_vec(),
+            None => partnerkb::classify::BUNDLED_MODEL.as_bytes().to_vec(),
         }
     }
 
@@ -179,6 +282,12 @@ impl Globals {
                     &dir,
                     Some(&model),
                     &self.model_identity(),
+                    &|dir| {
+                        eprintln!(
+                            "partnerkb: building the default index from the bundled corpus in {}",
+                            dir.display()
+                        )
+                    },
                 )?)
             }
         }

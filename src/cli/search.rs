@@ -1,10 +1,10 @@
 //! `partnerkb search`
 
 use super::Globals;
-use crate::index::{SearchRequest, SearchResults};
-use crate::record::Kind;
 use anyhow::Result;
 use clap::Args;
+use partnerkb::index::{SearchRequest, SearchResults};
+use partnerkb::typology::{Axis, Class, Kind, Sector};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -19,21 +19,20 @@ pub struct SearchArgs {
     #[arg(default_value = "")]
     pub query: String,
     /// Only partnerships or only lessons
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = super::kind_parser())]
     pub kind: Option<Kind>,
-    /// operational | advocacy
-    #[arg(long)]
-    pub function: Option<String>,
-    /// negotiation | coordination | implementation
-    #[arg(long)]
-    pub mode: Option<String>,
-    /// inclusion | purpose_roles | participation_power | accountability |
-    /// strategic_influence | institutionalizing | framing
-    #[arg(long)]
-    pub challenge: Option<String>,
-    /// Partner sector that must take part (un, government, business, ...)
-    #[arg(long)]
-    pub sector: Option<String>,
+    /// Partnership function
+    #[arg(long, value_parser = super::ClassParser(Axis::Function))]
+    pub function: Option<Class>,
+    /// Partnership mode
+    #[arg(long, value_parser = super::ClassParser(Axis::Mode))]
+    pub mode: Option<Class>,
+    /// The challenge a lesson addresses
+    #[arg(long, value_parser = super::ClassParser(Axis::Challenge))]
+    pub challenge: Option<Class>,
+    /// Partner sector that must take part
+    #[arg(long, value_parser = super::VocabularyParser::<Sector>::new())]
+    pub sector: Option<Sector>,
     /// Filter on gold (human) labels only, not predictions
     #[arg(long)]
     pub gold_only: bool,
@@ -57,10 +56,10 @@ impl SearchArgs {
         SearchRequest {
             query: self.query.clone(),
             kind: self.kind,
-            function: self.function.clone(),
-            mode: self.mode.clone(),
-            challenge: self.challenge.clone(),
-            sector: self.sector.clone(),
+            function: self.function,
+            mode: self.mode,
+            challenge: self.challenge,
+            sector: self.sector,
             gold_only: self.gold_only,
             limit: self.limit.clamp(1, 10_000),
             offset: self.offset,
@@ -71,7 +70,6 @@ impl SearchArgs {
 
 pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
     let req = args.request();
-    req.validate()?;
     let kb = g.knowledge_base(false)?;
     let results = kb.search(&req)?;
     let mut out = std::io::stdout().lock();

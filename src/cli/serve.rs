@@ -1,9 +1,9 @@
 //! `partnerkb serve`
 
 use super::Globals;
-use crate::serve::{self, ServerConfig};
 use anyhow::{Context, Result};
 use clap::Args;
+use partnerkb::serve::{self, ServerConfig};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;

@@ -1,9 +1,9 @@
 //! `partnerkb stats`
 
 use super::Globals;
-use crate::corpus;
 use anyhow::{Context, Result};
 use clap::Args;
+use partnerkb::corpus;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

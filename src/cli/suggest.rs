@@ -1,11 +1,11 @@
 //! `partnerkb suggest`
 
 use super::Globals;
-use crate::classify::batch::{classify_stream, BatchOptions, Outcome};
-use crate::read::{self, ColumnMap};
-use crate::record::Record;
 use anyhow::Result;
 use clap::Args;
+use partnerkb::classify::batch::{classify_stream, BatchOptions, Outcome};
+use partnerkb::read::{self, ColumnMap};
+use partnerkb::record::Record;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,14 +31,14 @@ struct Suggestion {
     name: String,
     axis: String,
     margin: f64,
-    probabilities: std::collections::BTreeMap<String, f64>,
+    probabilities: std::collections::BTreeMap<partnerkb::Class, f64>,
 }
 
 pub fn run(g: &Globals, args: SuggestArgs) -> Result<ExitCode> {
     let model = g.model()?;
     let items = read::read_path(&args.input, None, &ColumnMap::default())?;
     let mut candidates: Vec<Suggestion> = Vec::new();
-    let mut sink = |outcome: Outcome| -> crate::Result<()> {
+    let mut sink = |outcome: Outcome| -> partnerkb::Result<()> {
         if let Outcome::Classified {
             record,
             predictions,

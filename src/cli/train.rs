@@ -1,9 +1,9 @@
 //! `partnerkb train`
 
 use super::Globals;
-use crate::classify::{train, TrainConfig};
 use anyhow::{Context, Result};
 use clap::Args;
+use partnerkb::classify::{train, TrainConfig};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,7 +53,9 @@ pub(crate) fn today() -> String {
 }
 
 /// Read the corpus files and their combined SHA-256.
-pub(crate) fn load_corpus(files: &[PathBuf]) -> Result<(Vec<crate::Record>, String, Vec<String>)> {
+pub(crate) fn load_corpus(
+    files: &[PathBuf],
+) -> Result<(Vec<partnerkb::Record>, String, Vec<String>)> {
     let mut records = Vec::new();
     let mut hash = Sha256::new();
     let mut names = Vec::new();
@@ -63,7 +65,7 @@ pub(crate) fn load_corpus(files: &[PathBuf]) -> Result<(Vec<crate::Record>, Stri
         hash.update(&bytes);
         let kind = None;
         let mut bad = Vec::new();
-        for item in crate::read::read_path(file, kind, &Default::default())? {
+        for item in partnerkb::read::read_path(file, kind, &Default::default())? {
             match item {
                 Ok(l) => records.push(l.record),
                 Err(e) => bad.push(e),
@@ -87,7 +89,7 @@ pub(crate) fn load_corpus(files: &[PathBuf]) -> Result<(Vec<crate::Record>, Stri
     }
     Ok((
         records,
-        crate::classify::model::hex(&hash.finalize()),
+        partnerkb::classify::model::hex(&hash.finalize()),
         names,
     ))
 }
@@ -97,13 +99,13 @@ pub fn run(_g: &Globals, args: TrainArgs) -> Result<ExitCode> {
         seed: args.seed,
         folds: args.folds,
         date: args.date.clone().unwrap_or_else(today),
-        vocabulary: crate::classify::features::VocabularyConfig {
+        vocabulary: partnerkb::classify::features::VocabularyConfig {
             max_features: args.max_features,
             ..TrainConfig::default().vocabulary
         },
         ..TrainConfig::default()
     };
-    config.validate()?;
+    config.check()?;
     let (records, sha, names) = load_corpus(&args.corpus)?;
     let started = std::time::Instant::now();
     let mut model = train::train(&records, &config, sha, names)?;

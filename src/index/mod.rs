@@ -15,7 +15,7 @@ pub use search::{FacetCounts, Hit, SearchRequest, SearchResults, Stats};
 pub use writer::{IngestOptions, IngestReport, KbWriter};
 
 use crate::analyze;
-use crate::error::{Error, Result};
+use crate::error::{InternalError, Result, UserError};
 use std::path::{Path, PathBuf};
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
@@ -33,12 +33,12 @@ pub struct KnowledgeBase {
 impl KnowledgeBase {
     /// Open the index at `path`, creating it (and the directory) if absent.
     pub fn open_or_create(path: &Path) -> Result<KnowledgeBase> {
-        let dir_error = |reason: String| Error::IndexDir {
+        let dir_error = |reason: String| InternalError::IndexDir {
             path: path.to_path_buf(),
             reason,
         };
         if path.exists() && !path.is_dir() {
-            return Err(dir_error("exists and is not a directory".into()));
+            return Err(dir_error("exists and is not a directory".into()).into());
         }
         std::fs::create_dir_all(path).map_err(|e| dir_error(e.to_string()))?;
         let has_meta = path.join("meta.json").exists();
@@ -54,10 +54,11 @@ impl KnowledgeBase {
     /// Open an existing index; an absent one is an error.
     pub fn open(path: &Path) -> Result<KnowledgeBase> {
         if !path.join("meta.json").exists() {
-            return Err(Error::IndexDir {
+            return Err(UserError::NotAnIndex {
                 path: path.to_path_buf(),
-                reason: "no index here (run `partnerkb ingest` first)".into(),
-            });
+                reason: "no index here (ingest records into it first)".into(),
+            }
+            .into());
         }
         Self::from_index(Index::open_in_dir(path)?, path)
     }
@@ -72,7 +73,7 @@ impl KnowledgeBase {
         index
             .tokenizers()
             .register(analyze::NAME, analyze::text_analyzer());
-        let fields = schema::fields_of(&index.schema()).map_err(|e| Error::IndexDir {
+        let fields = schema::fields_of(&index.schema()).map_err(|e| UserError::NotAnIndex {
             path: path.to_path_buf(),
             reason: format!("not a partnerkb index ({e})"),
         })?;

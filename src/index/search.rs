@@ -3,10 +3,10 @@
 
 use super::top_hits;
 use super::KnowledgeBase;
-use crate::error::{Error, Result};
+use crate::error::{InternalError, Result, UserError};
 use crate::label::AssignedLabel;
 use crate::record::Kind;
-use crate::typology::{self, Axis};
+use crate::typology::{Axis, Class, Sector};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
@@ -26,7 +26,8 @@ const TYPE_MATCH_BOOST: f32 = 1000.0;
 /// Longest query accepted; longer input is a paste accident, not a search.
 const MAX_QUERY_CHARS: usize = 2000;
 
-/// A search, validated.
+/// A search. Its values are typed, parsed once from the command line or
+/// the API's parameters, so the search itself never re-checks them.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
     /// Query text (tantivy syntax: words, "phrases", +must, -not, field:x).
@@ -35,13 +36,13 @@ pub struct SearchRequest {
     /// Restrict to one kind of record.
     pub kind: Option<Kind>,
     /// Partnership function (for lessons: rank those that apply first).
-    pub function: Option<String>,
+    pub function: Option<Class>,
     /// Partnership mode (for lessons: rank those that apply first).
-    pub mode: Option<String>,
+    pub mode: Option<Class>,
     /// Lesson challenge.
-    pub challenge: Option<String>,
+    pub challenge: Option<Class>,
     /// A partner sector that must take part.
-    pub sector: Option<String>,
+    pub sector: Option<Sector>,
     /// Only count gold labels for the label filters.
     pub gold_only: bool,
     /// How many hits.
@@ -73,28 +74,76 @@ impl Default for SearchRequest {
 }
 
 impl SearchRequest {
-    /// Check label values against the typology (typos are errors, not
-    /// empty results).
-    pub fn validate(&self) -> Result<()> {
-        for (axis, value) in [
-            (Axis::Function, &self.function),
-            (Axis::Mode, &self.mode),
-            (Axis::Challenge, &self.challenge),
-        ] {
-            if let Some(v) = value {
-                axis.class(v).map_err(Error::Label)?;
+    /// Filter on `class`, on its own axis.
+    pub fn set_label(&mut self, class: Class) {
+        *self.label_slot(class.axis()) = Some(class);
+    }
+
+    /// The filter on `axis`, if any.
+    pub fn label(&self, axis: Axis) -> Option<Class> {
+        match axis {
+            Axis::Function => self.function,
+            Axis::Mode => self.mode,
+            Axis::Challenge => self.challenge,
+        }
+    }
+
+    fn label_slot(&mut self, axis: Axis) -> &mut Option<Class> {
+        match axis {
+            Axis::Function => &mut self.function,
+            Axis::Mode => &mut self.mode,
+            Axis::Challenge => &mut self.challenge,
+        }
+    }
+
+    /// What the types cannot promise: each label filter holds a class of
+    /// its own axis (a caller could put a mode in `function`), and the
+    /// query is of a reasonable length.
+    fn check(&self) -> Result<()> {
+        for axis in Axis::ALL {
+            if let Some(class) = self.label(axis).filter(|c| c.axis() != axis) {
+                return Err(UserError::WrongAxis { class, axis }.into());
             }
         }
-        if let Some(s) = &self.sector {
-            typology::sector(s).map_err(Error::Label)?;
-        }
         if self.query.chars().count() > MAX_QUERY_CHARS {
-            return Err(Error::Query(format!(
-                "query longer than {MAX_QUERY_CHARS} characters"
-            )));
+            return Err(UserError::QueryTooLong {
+                max: MAX_QUERY_CHARS,
+            }
+            .into());
         }
         Ok(())
     }
+
+    /// The identity of the request's filter when it is a pure filter (the
+    /// same documents whatever else is in the index): kind, labels,
+    /// sector. A type filter without `kind=partnership` also brings in
+    /// lessons by what they cite, which depends on other segments: none.
+    pub(crate) fn filter_key(&self) -> Option<FilterKey> {
+        let typed = self.function.is_some() || self.mode.is_some();
+        if typed && self.kind != Some(Kind::Partnership) {
+            return None;
+        }
+        Some(FilterKey {
+            kind: self.kind,
+            function: self.function,
+            mode: self.mode,
+            challenge: self.challenge,
+            sector: self.sector,
+            gold_only: self.gold_only,
+        })
+    }
+}
+
+/// What a pure filter selects, as a cache key (see
+/// [`SearchRequest::filter_key`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct FilterKey {
+    kind: Option<Kind>,
+    function: Option<Class>,
+    mode: Option<Class>,
+    challenge: Option<Class>,
+    sector: Option<Sector>,
+    gold_only: bool,
 }
 
 /// One search hit.
@@ -103,7 +152,7 @@ pub struct Hit {
     /// Record id.
     pub id: String,
     /// `partnership` or `lesson`.
-    pub kind: String,
+    pub kind: Kind,
     /// Name or title.
     pub title: String,
     /// Best passage of the text, plain.
@@ -149,7 +198,21 @@ pub struct Stats {
     pub gold: FacetCounts,
 }
 
+/// Facets counted under search results.
 const FACET_ROOTS: [&str; 5] = ["kind", "function", "mode", "challenge", "sector"];
+/// The label facets: one root per axis.
+const AXIS_ROOTS: [&str; 3] = ["function", "mode", "challenge"];
+/// Facets counted by [`KnowledgeBase::stats`].
+const STATS_ROOTS: [&str; 8] = [
+    "kind",
+    "function",
+    "mode",
+    "challenge",
+    "sector",
+    "origin",
+    "scope",
+    "theme",
+];
 
 fn facet_term(field: tantivy::schema::Field, parts: &[&str]) -> Term {
     Term::from_facet(field, &Facet::from_path(parts.iter().copied()))
@@ -202,14 +265,14 @@ impl KnowledgeBase {
         parser.set_field_boost(f.title, TITLE_BOOST);
         let query = parser
             .parse_query(text)
-            .map_err(|e| Error::Query(format!("{e} in `{text}`")))?;
+            .map_err(|e| UserError::QuerySyntax(format!("{e} in `{text}`")))?;
         // Some queries parse but cannot run against this schema (`nofield:*`,
         // or `title:*` on a field that is not fast): tantivy says so only
         // when searching, as an index failure. Building the weight here
         // reports it as the query error it is.
         query
             .weight(EnableScoring::disabled_from_schema(&self.index().schema()))
-            .map_err(|e| Error::Query(format!("{e} in `{text}`")))?;
+            .map_err(|e| UserError::QuerySyntax(format!("{e} in `{text}`")))?;
         Ok(Some(flatten_disjunction(query)))
     }
 
@@ -221,8 +284,7 @@ impl KnowledgeBase {
     fn cited_partnerships_of_type(
         &self,
         searcher: &Searcher,
-        axis: Axis,
-        class: &str,
+        class: Class,
         gold_only: bool,
     ) -> Result<Vec<String>> {
         let f = self.fields();
@@ -232,7 +294,7 @@ impl KnowledgeBase {
             let mut terms = examples
                 .terms()
                 .stream()
-                .map_err(|e| Error::Index(e.into()))?;
+                .map_err(|e| InternalError::Index(e.into()))?;
             while terms.advance() {
                 if let Ok(id) = std::str::from_utf8(terms.key()) {
                     cited.push(Term::from_field_text(f.id, id));
@@ -250,7 +312,7 @@ impl KnowledgeBase {
             ),
             (
                 Occur::Must,
-                term_query(facet_term(field, &[axis.name(), class])),
+                term_query(facet_term(field, &[class.axis().name(), class.name()])),
             ),
             (Occur::Must, Box::new(TermSetQuery::new(cited))),
         ]);
@@ -274,16 +336,15 @@ impl KnowledgeBase {
     fn lessons_for_type(
         &self,
         searcher: &Searcher,
-        axis: Axis,
-        class: &str,
+        class: Class,
         gold_only: bool,
     ) -> Result<Box<dyn Query>> {
         let f = self.fields();
         let mut options = vec![term_query(facet_term(
             f.facets,
-            &["applies", axis.name(), class],
+            &["applies", class.axis().name(), class.name()],
         ))];
-        let ids = self.cited_partnerships_of_type(searcher, axis, class, gold_only)?;
+        let ids = self.cited_partnerships_of_type(searcher, class, gold_only)?;
         if !ids.is_empty() {
             let terms = ids.iter().map(|id| Term::from_field_text(f.examples, id));
             options.push(Box::new(TermSetQuery::new(terms)));
@@ -320,7 +381,6 @@ impl KnowledgeBase {
         searcher: &Searcher,
         req: &SearchRequest,
     ) -> Result<Vec<(Occur, Box<dyn Query>)>> {
-        req.validate()?;
         let f = self.fields();
         let label_field = if req.gold_only { f.gold } else { f.facets };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -330,10 +390,11 @@ impl KnowledgeBase {
                 term_query(facet_term(f.facets, &["kind", kind.name()])),
             ));
         }
-        for (axis, value) in [(Axis::Function, &req.function), (Axis::Mode, &req.mode)] {
-            let Some(value) = value else { continue };
-            let class = axis.class(value).map_err(Error::Label)?;
-            let label = term_query(facet_term(label_field, &[axis.name(), class]));
+        for class in [req.function, req.mode].into_iter().flatten() {
+            let label = term_query(facet_term(
+                label_field,
+                &[class.axis().name(), class.name()],
+            ));
             match req.kind {
                 // The kind clause is already there.
                 Some(Kind::Partnership) => clauses.push((Occur::Must, label)),
@@ -342,7 +403,7 @@ impl KnowledgeBase {
                 Some(Kind::Lesson) => clauses.push((
                     Occur::Should,
                     Box::new(ConstScoreQuery::new(
-                        self.lessons_for_type(searcher, axis, class, req.gold_only)?,
+                        self.lessons_for_type(searcher, class, req.gold_only)?,
                         TYPE_MATCH_BOOST,
                     )),
                 )),
@@ -358,55 +419,25 @@ impl KnowledgeBase {
                         Occur::Must,
                         any_of(vec![
                             partnerships,
-                            self.lessons_for_type(searcher, axis, class, req.gold_only)?,
+                            self.lessons_for_type(searcher, class, req.gold_only)?,
                         ]),
                     ))
                 }
             }
         }
-        if let Some(value) = &req.challenge {
-            let class = Axis::Challenge.class(value).map_err(Error::Label)?;
+        if let Some(class) = req.challenge {
             clauses.push((
                 Occur::Must,
-                term_query(facet_term(label_field, &["challenge", class])),
+                term_query(facet_term(label_field, &["challenge", class.name()])),
             ));
         }
-        if let Some(value) = &req.sector {
-            let sector = typology::sector(value).map_err(Error::Label)?;
+        if let Some(sector) = req.sector {
             clauses.push((
                 Occur::Must,
-                term_query(facet_term(f.facets, &["sector", sector])),
+                term_query(facet_term(f.facets, &["sector", sector.name()])),
             ));
         }
         Ok(clauses)
-    }
-
-    /// The identity of a request's filter, when it is a pure filter (the
-    /// same documents whatever else is in the index): kind, labels, sector.
-    /// A type filter without `kind=partnership` also brings in lessons by
-    /// what they cite, which depends on other segments: no key.
-    fn filter_key(req: &SearchRequest) -> Option<String> {
-        let typed = req.function.is_some() || req.mode.is_some();
-        if typed && req.kind != Some(Kind::Partnership) {
-            return None;
-        }
-        let class = |axis: Axis, v: &Option<String>| {
-            v.as_deref()
-                .and_then(|v| axis.class(v).ok())
-                .unwrap_or_default()
-        };
-        Some(format!(
-            "kind={}|function={}|mode={}|challenge={}|sector={}|gold_only={}",
-            req.kind.map(Kind::name).unwrap_or_default(),
-            class(Axis::Function, &req.function),
-            class(Axis::Mode, &req.mode),
-            class(Axis::Challenge, &req.challenge),
-            req.sector
-                .as_deref()
-                .and_then(|s| typology::sector(s).ok())
-                .unwrap_or_default(),
-            req.gold_only,
-        ))
     }
 
     /// Hits and total without facet counts, by block-max pruning under a
@@ -418,7 +449,7 @@ impl KnowledgeBase {
         req: &SearchRequest,
         k: usize,
     ) -> Result<Option<(top_hits::Ranked, Box<dyn Query>)>> {
-        let Some(key) = Self::filter_key(req) else {
+        let Some(key) = req.filter_key() else {
             return Ok(None);
         };
         let Some(text) = self.text_query(&req.query)? else {
@@ -437,8 +468,8 @@ impl KnowledgeBase {
 
     /// Run a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        req.check()?;
         let searcher = self.searcher();
-        let f = self.fields();
         // tantivy reserves room for `offset + limit` hits up front and
         // overflows on huge values (`--offset 10000000000000000000`); no
         // page reaches past the documents there are, so clamp to them
@@ -451,48 +482,20 @@ impl KnowledgeBase {
         } else {
             self.search_pruned(&searcher, req, offset + limit)?
         };
-        let (top, total, total_exact, facet_counts, gold_counts, query) = match pruned {
-            Some((ranked, text)) => {
-                let top: Vec<_> = ranked.top.into_iter().skip(offset).collect();
-                (top, ranked.total, ranked.exact, None, None, text)
-            }
-            None => {
-                let query = self.build_query(&searcher, req)?;
-                let facets = req.facets.then(|| {
-                    let mut facets = FacetCollector::for_field("facets");
-                    for root in FACET_ROOTS {
-                        facets.add_facet(Facet::from_path([root]));
-                    }
-                    facets
-                });
-                // With `gold_only` the label filters match gold labels, so
-                // the label counts must come from the gold field too, or a
-                // chip would promise more records than selecting it returns.
-                let gold = (req.facets && req.gold_only).then(|| {
-                    let mut gold = FacetCollector::for_field("gold");
-                    for axis in Axis::ALL {
-                        gold.add_facet(Facet::from_path([axis.name()]));
-                    }
-                    gold
-                });
-                let (top, total, facet_counts, gold_counts) = searcher.search(
-                    &query,
-                    &(
-                        TopDocs::with_limit(limit)
-                            .and_offset(offset)
-                            .order_by_score(),
-                        Count,
-                        facets,
-                        gold,
-                    ),
-                )?;
-                (top, total as u64, true, facet_counts, gold_counts, query)
-            }
+        let ranking = match pruned {
+            Some((ranked, text)) => Ranking {
+                top: ranked.top.into_iter().skip(offset).collect(),
+                total: ranked.total,
+                total_exact: ranked.exact,
+                facets: FacetCounts::new(),
+                query: text,
+            },
+            None => self.search_counted(&searcher, req, offset, limit)?,
         };
         let snippets = if req.query.trim().is_empty() {
             None
         } else {
-            let mut g = SnippetGenerator::create(&searcher, &*query, f.body)?;
+            let mut g = SnippetGenerator::create(&searcher, &*ranking.query, self.fields().body)?;
             g.set_max_num_chars(240);
             Some(g)
         };
@@ -501,36 +504,58 @@ impl KnowledgeBase {
         // order).
         let hits = {
             use rayon::prelude::*;
-            top.into_par_iter()
+            ranking
+                .top
+                .into_par_iter()
                 .map(|(score, addr)| self.hit(&searcher, addr, score, snippets.as_ref()))
                 .collect::<Result<Vec<Hit>>>()?
         };
-        let mut counts = FacetCounts::new();
-        for root in FACET_ROOTS {
-            let is_label = Axis::ALL.iter().any(|a| a.name() == root);
-            let source = if req.gold_only && is_label {
-                &gold_counts
-            } else {
-                &facet_counts
-            };
-            let Some(source) = source else {
-                continue;
-            };
-            let entry = counts.entry(root.to_string()).or_default();
-            for (facet, count) in source.get(Facet::from_path([root])) {
-                let name = facet
-                    .to_path()
-                    .last()
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
-                entry.insert(name, count);
-            }
-        }
         Ok(SearchResults {
-            total,
-            total_exact,
+            total: ranking.total,
+            total_exact: ranking.total_exact,
             hits,
+            facets: ranking.facets,
+        })
+    }
+
+    /// The full path: every match is visited, so the total is exact and
+    /// facet counts (when asked) cover the whole matching set.
+    fn search_counted(
+        &self,
+        searcher: &Searcher,
+        req: &SearchRequest,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Ranking> {
+        let query = self.build_query(searcher, req)?;
+        let facets = req.facets.then(|| facet_collector("facets", &FACET_ROOTS));
+        // With `gold_only` the label filters match gold labels, so the
+        // label counts must come from the gold field too, or a chip would
+        // promise more records than selecting it returns.
+        let gold = (req.facets && req.gold_only).then(|| facet_collector("gold", &AXIS_ROOTS));
+        let (top, total, facet_counts, gold_counts) = searcher.search(
+            &query,
+            &(
+                TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score(),
+                Count,
+                facets,
+                gold,
+            ),
+        )?;
+        let mut counts = facet_counts
+            .map(|c| collect_counts(&c, &FACET_ROOTS))
+            .unwrap_or_default();
+        if let Some(gold) = gold_counts {
+            counts.extend(collect_counts(&gold, &AXIS_ROOTS));
+        }
+        Ok(Ranking {
+            top,
+            total: total as u64,
+            total_exact: true,
             facets: counts,
+            query,
         })
     }
 
@@ -562,11 +587,21 @@ impl KnowledgeBase {
             }
             None => lead(&body),
         };
-        let labels: Vec<AssignedLabel> = serde_json::from_str(&text(f.labels)).unwrap_or_default();
-        let record = serde_json::from_str(&text(f.record)).unwrap_or(serde_json::Value::Null);
+        let id = text(f.id);
+        // What the writer stored is read back strictly: a stored document
+        // that does not parse is damage to report, not an empty answer.
+        let damaged = |what: &str, reason: String| InternalError::Damaged {
+            what: format!("the {what} of record `{id}` in the index"),
+            reason,
+        };
+        let labels: Vec<AssignedLabel> =
+            serde_json::from_str(&text(f.labels)).map_err(|e| damaged("labels", e.to_string()))?;
+        let record = serde_json::from_str(&text(f.record))
+            .map_err(|e| damaged("stored record", e.to_string()))?;
+        let kind = Kind::parse(&text(f.kind)).map_err(|e| damaged("kind", e.to_string()))?;
         Ok(Hit {
-            id: text(f.id),
-            kind: text(f.kind),
+            id,
+            kind,
             title: text(f.title),
             snippet,
             highlights,
@@ -587,54 +622,60 @@ impl KnowledgeBase {
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         match top.first() {
             Some((score, addr)) => self.hit(&searcher, *addr, *score, None),
-            None => Err(Error::NotFound(id.to_string())),
+            None => Err(UserError::NotFound(id.to_string()).into()),
         }
     }
 
     /// Counts of everything in the index.
     pub fn stats(&self) -> Result<Stats> {
         let searcher = self.searcher();
-        let roots = [
-            "kind",
-            "function",
-            "mode",
-            "challenge",
-            "sector",
-            "origin",
-            "scope",
-            "theme",
-        ];
-        let mut facets = FacetCollector::for_field("facets");
-        for root in roots {
-            facets.add_facet(Facet::from_path([root]));
-        }
-        let mut gold = FacetCollector::for_field("gold");
-        for axis in Axis::ALL {
-            gold.add_facet(Facet::from_path([axis.name()]));
-        }
-        let (all, gold_counts) = searcher.search(&AllQuery, &(facets, gold))?;
-        let collect = |counts: &tantivy::collector::FacetCounts, roots: &[&str]| {
-            let mut out = FacetCounts::new();
-            for root in roots {
-                let entry: &mut BTreeMap<String, u64> = out.entry(root.to_string()).or_default();
-                for (facet, count) in counts.get(Facet::from_path([*root])) {
-                    let name = facet
-                        .to_path()
-                        .last()
-                        .map(|s| s.to_string())
-                        .unwrap_or_default();
-                    entry.insert(name, count);
-                }
-            }
-            out
-        };
-        let axis_names: Vec<&str> = Axis::ALL.iter().map(|a| a.name()).collect();
+        let (all, gold) = searcher.search(
+            &AllQuery,
+            &(
+                facet_collector("facets", &STATS_ROOTS),
+                facet_collector("gold", &AXIS_ROOTS),
+            ),
+        )?;
         Ok(Stats {
             total: searcher.num_docs(),
-            facets: collect(&all, &roots),
-            gold: collect(&gold_counts, &axis_names),
+            facets: collect_counts(&all, &STATS_ROOTS),
+            gold: collect_counts(&gold, &AXIS_ROOTS),
         })
     }
+}
+
+/// What one search found before its hits are built.
+struct Ranking {
+    top: Vec<(f32, DocAddress)>,
+    total: u64,
+    total_exact: bool,
+    facets: FacetCounts,
+    /// The query that ranked them (for snippets).
+    query: Box<dyn Query>,
+}
+
+/// A collector of the counts under each of `roots` in `field`.
+fn facet_collector(field: &str, roots: &[&str]) -> FacetCollector {
+    let mut collector = FacetCollector::for_field(field);
+    for root in roots {
+        collector.add_facet(Facet::from_path([*root]));
+    }
+    collector
+}
+
+/// Counts per root and value (`mode` → `implementation` → 12); every root
+/// is present, empty when nothing matched.
+fn collect_counts(counts: &tantivy::collector::FacetCounts, roots: &[&str]) -> FacetCounts {
+    let mut out = FacetCounts::new();
+    for root in roots {
+        let entry = out.entry(root.to_string()).or_default();
+        for (facet, count) in counts.get(Facet::from_path([*root])) {
+            if let Some(name) = facet.to_path().last() {
+                entry.insert(name.to_string(), count);
+            }
+        }
+    }
+    out
 }
 
 /// Without a query to match, the snippet is the opening of the text.

@@ -16,6 +16,7 @@
 //! from its alive bitset, separately), and the filters are few (a kind,
 //! a label, a sector).
 
+use super::search::FilterKey;
 use crate::error::Result;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
@@ -33,7 +34,7 @@ const CACHE_ENTRIES: usize = 512;
 /// Per-segment bitsets of the documents matching a filter, by filter key.
 #[derive(Default)]
 pub(crate) struct FilterCache {
-    entries: Mutex<HashMap<(SegmentId, String), Arc<BitSet>>>,
+    entries: Mutex<HashMap<(SegmentId, FilterKey), Arc<BitSet>>>,
 }
 
 impl FilterCache {
@@ -42,13 +43,13 @@ impl FilterCache {
     pub(crate) fn bitsets(
         &self,
         searcher: &Searcher,
-        key: &str,
+        key: &FilterKey,
         filter: &dyn Query,
     ) -> Result<Vec<Arc<BitSet>>> {
         let mut weight: Option<Box<dyn Weight>> = None;
         let mut out = Vec::with_capacity(searcher.segment_readers().len());
         for reader in searcher.segment_readers() {
-            let id = (reader.segment_id(), key.to_string());
+            let id = (reader.segment_id(), key.clone());
             if let Some(bits) = self.lock().get(&id) {
                 out.push(Arc::clone(bits));
                 continue;
@@ -70,7 +71,7 @@ impl FilterCache {
         Ok(out)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(SegmentId, String), Arc<BitSet>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(SegmentId, FilterKey), Arc<BitSet>>> {
         // A panic while holding the lock leaves a map that is still valid.
         self.entries
             .lock()

@@ -1,7 +1,7 @@
 //! Writing records into the index.
 
 use super::{Fields, KnowledgeBase};
-use crate::error::{Error, RecordError, Result};
+use crate::error::{InternalError, RecordError, Result};
 use crate::label::{AssignedLabel, Origin};
 use crate::record::Record;
 use crate::typology::Axis;
@@ -73,11 +73,10 @@ impl KbWriter {
             .index()
             .writer_with_num_threads(threads, budget)
             .map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => Error::IndexDir {
+                tantivy::TantivyError::LockFailure(..) => InternalError::WriterBusy {
                     path: kb.path().to_path_buf(),
-                    reason: "another partnerkb process is writing to this index".into(),
                 },
-                other => Error::Index(other),
+                other => InternalError::Index(other),
             })?;
         Ok(KbWriter {
             writer,
@@ -105,7 +104,7 @@ impl KbWriter {
         doc.add_facet(f.facets, facet(&["kind", record.kind().name()]));
         doc.add_facet(f.facets, facet(&["origin", origin]));
         for label in labels {
-            let path = facet(&[label.axis.name(), &label.label]);
+            let path = facet(&[label.axis.name(), label.label.name()]);
             doc.add_facet(f.facets, path.clone());
             if label.origin == Origin::Gold {
                 doc.add_facet(f.gold, path);
@@ -114,19 +113,19 @@ impl KbWriter {
         match record {
             Record::Partnership(p) => {
                 for partner in &p.partners {
-                    doc.add_facet(f.facets, facet(&["sector", &partner.sector]));
+                    doc.add_facet(f.facets, facet(&["sector", partner.sector.name()]));
                 }
                 for theme in &p.themes {
                     doc.add_facet(f.facets, facet(&["theme", theme]));
                 }
-                if let Some(scope) = &p.scope {
-                    doc.add_facet(f.facets, facet(&["scope", scope]));
+                if let Some(scope) = p.scope {
+                    doc.add_facet(f.facets, facet(&["scope", scope.name()]));
                 }
             }
             Record::Lesson(l) => {
                 for axis in Axis::PARTNERSHIP {
                     for class in l.applies_to.get(axis) {
-                        doc.add_facet(f.facets, facet(&["applies", axis.name(), class]));
+                        doc.add_facet(f.facets, facet(&["applies", axis.name(), class.name()]));
                     }
                 }
                 for example in &l.examples {
@@ -134,10 +133,10 @@ impl KbWriter {
                 }
             }
         }
-        let json = serde_json::to_string(record).map_err(|e| Error::Output(e.to_string()))?;
+        // Records and labels are plain data: serialising them cannot fail.
+        let json = serde_json::to_string(record).expect("a record serialises");
         doc.add_text(f.record, json);
-        let labels_json =
-            serde_json::to_string(labels).map_err(|e| Error::Output(e.to_string()))?;
+        let labels_json = serde_json::to_string(labels).expect("labels serialise");
         doc.add_text(f.labels, labels_json);
         self.writer.add_document(doc)?;
         Ok(())

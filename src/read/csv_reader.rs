@@ -7,8 +7,9 @@
 //! [`CsvRecords::unmapped`] and otherwise left alone.
 
 use super::{finish, slugify, Item};
-use crate::error::{Error, RecordError, Result};
+use crate::error::{Error, RecordError, Result, UserError};
 use crate::record::{AppliesTo, Kind, Lesson, Partner, Partnership, PartnershipLabels, Record};
+use crate::typology::{Axis, Class, Scope, Sector};
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -26,17 +27,24 @@ impl ColumnMap {
         for pair in pairs {
             let (field, column) = pair
                 .split_once('=')
-                .ok_or_else(|| Error::Label(format!("--field `{pair}`: expected FIELD=COLUMN")))?;
+                .ok_or_else(|| UserError::ColumnMapping {
+                    mapping: pair.clone(),
+                    reason: "expected FIELD=COLUMN".into(),
+                })?;
             let field = field.trim();
             if !ALIASES.iter().any(|(f, _)| *f == field) {
-                return Err(Error::Label(format!(
-                    "--field `{pair}`: unknown field `{field}`, expected one of: {}",
-                    ALIASES
-                        .iter()
-                        .map(|(f, _)| *f)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+                return Err(UserError::ColumnMapping {
+                    mapping: pair.clone(),
+                    reason: format!(
+                        "unknown field `{field}`, expected one of: {}",
+                        ALIASES
+                            .iter()
+                            .map(|(f, _)| *f)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+                .into());
             }
             explicit.insert(field.to_string(), column.trim().to_string());
         }
@@ -187,13 +195,14 @@ impl CsvRecords {
             .flexible(true)
             .has_headers(true)
             .from_reader(Box::new(CrlfToLf::new(reader)) as Box<dyn Read + Send>);
-        let header_error = |reason: String| {
-            Error::Record(RecordError {
+        let header_error = |reason: String| -> Error {
+            RecordError {
                 file: name.clone(),
                 line: 1,
                 field: "header".into(),
                 reason,
-            })
+            }
+            .into()
         };
         let headers: Vec<String> = reader
             .byte_headers()
@@ -345,6 +354,26 @@ impl CsvRecords {
                 })
                 .unwrap_or_default())
         };
+        // Labels are checked against their axis here, once; the error names
+        // the field as the JSONL reader does.
+        let class = |axis: Axis,
+                     column: &str,
+                     field: &str|
+         -> std::result::Result<Option<Class>, RecordError> {
+            get(column)?
+                .map(|v| Class::parse(axis, &v).map_err(|e| err(field, e.to_string())))
+                .transpose()
+        };
+        let classes = |axis: Axis, column: &str| -> std::result::Result<Vec<Class>, RecordError> {
+            list(column)?
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    Class::parse(axis, v)
+                        .map_err(|e| err(&format!("applies_to.{axis}[{i}]"), e.to_string()))
+                })
+                .collect()
+        };
         let record = match self.kind {
             Kind::Partnership => {
                 let name = get("name")?.unwrap_or_default();
@@ -363,8 +392,8 @@ impl CsvRecords {
                     .into_iter()
                     .map(|p| parse_partner(&p))
                     .collect();
-                let function = get("function")?;
-                let mode = get("mode")?;
+                let function = class(Axis::Function, "function", "labels.function")?;
+                let mode = class(Axis::Mode, "mode", "labels.mode")?;
                 let labels = (function.is_some() || mode.is_some())
                     .then_some(PartnershipLabels { function, mode });
                 Record::Partnership(Partnership {
@@ -394,10 +423,10 @@ impl CsvRecords {
                     id,
                     title,
                     text: get("text")?.unwrap_or_default(),
-                    challenge: get("challenge")?,
+                    challenge: class(Axis::Challenge, "challenge", "challenge")?,
                     applies_to: AppliesTo {
-                        function: list("applies_function")?,
-                        mode: list("applies_mode")?,
+                        function: classes(Axis::Function, "applies_function")?,
+                        mode: classes(Axis::Mode, "applies_mode")?,
                     },
                     source: get("source")?,
                     examples: list("examples")?,
@@ -488,17 +517,17 @@ fn parse_partner(text: &str) -> Partner {
     if let Some(open) = text.rfind('(') {
         if text.ends_with(')') {
             let sector = &text[open + 1..text.len() - 1];
-            if let Ok(s) = crate::typology::sector(sector) {
+            if let Ok(sector) = Sector::parse(sector) {
                 return Partner {
                     name: text[..open].trim().to_string(),
-                    sector: s.to_string(),
+                    sector,
                 };
             }
         }
     }
     Partner {
         name: text.trim().to_string(),
-        sector: "other".to_string(),
+        sector: Sector::Other,
     }
 }
 
@@ -518,15 +547,15 @@ fn parse_year(text: &str) -> Option<i32> {
 /// "Kenya"); keep the canonical value when one is named. A country or
 /// region name is not guessed into a scope: the column stays in the
 /// batch output untouched.
-fn guess_scope(text: &str) -> Option<String> {
+fn guess_scope(text: &str) -> Option<Scope> {
     let lower = text.to_lowercase();
-    for scope in crate::typology::SCOPES {
-        if lower.contains(scope) {
-            return Some(scope.to_string());
+    for &scope in Scope::ALL {
+        if lower.contains(scope.name()) {
+            return Some(scope);
         }
     }
     if lower.contains("international") || lower.contains("worldwide") {
-        return Some("global".into());
+        return Some(Scope::Global);
     }
     None
 }

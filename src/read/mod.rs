@@ -14,7 +14,7 @@ pub use csv_reader::{ColumnMap, CsvRecords};
 pub use document::split_passages;
 pub use jsonl::JsonlRecords;
 
-use crate::error::{Error, RecordError, Result};
+use crate::error::{Error, RecordError, Result, UserError};
 use crate::record::{Kind, Record};
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -44,9 +44,10 @@ impl Format {
             Some("jsonl" | "ndjson" | "json") => Ok(Format::Jsonl),
             Some("csv") => Ok(Format::Csv),
             Some("txt" | "md" | "markdown" | "text") => Ok(Format::Document),
-            _ => Err(Error::UnknownFormat {
+            _ => Err(UserError::UnknownFormat {
                 path: path.to_path_buf(),
-            }),
+            }
+            .into()),
         }
     }
 }
@@ -120,9 +121,12 @@ pub fn read_path(
 /// Like [`read_path`], also telling the CSV header and unmapped columns.
 pub fn open_path(path: &Path, kind: Option<Kind>, columns: &ColumnMap) -> Result<Opened> {
     let format = Format::from_path(path)?;
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
+    let io = |source| -> Error {
+        UserError::Input {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into()
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
@@ -157,7 +161,7 @@ pub fn open_path(path: &Path, kind: Option<Kind>, columns: &ColumnMap) -> Result
         })
     };
     opened.map_err(|e| match e {
-        Error::Io { source, .. } => io(source),
+        Error::User(UserError::Input { source, .. }) => io(source),
         other => other,
     })
 }
@@ -193,10 +197,12 @@ pub fn open_reader(
         Format::Document => {
             let mut reader = reader;
             let mut bytes = Vec::new();
-            reader.read_to_end(&mut bytes).map_err(|source| Error::Io {
-                path: name.clone().into(),
-                source,
-            })?;
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|source| UserError::Input {
+                    path: name.clone().into(),
+                    source,
+                })?;
             Box::new(document::read_document(&name, &bytes).into_iter())
         }
     })
@@ -219,9 +225,8 @@ pub(crate) fn finish(file: &str, line: u64, mut record: Record) -> Item {
             reason,
         });
     }
-    match &mut record {
-        Record::Partnership(p) => p.normalize(),
-        Record::Lesson(l) => l.normalize(),
+    if let Record::Partnership(p) = &mut record {
+        p.normalize();
     }
     Ok(Located {
         line,

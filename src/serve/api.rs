@@ -5,12 +5,12 @@
 use super::AppState;
 use crate::analyze::Analyzer;
 use crate::classify::AxisPrediction;
-use crate::error::Error;
+use crate::error::{Error, InternalError, UserError};
 use crate::index::{Hit, IngestOptions, SearchRequest};
 use crate::ingest::{ingest as ingest_records, Input};
 use crate::read::{self, ColumnMap, Format};
 use crate::record::{Kind, Lesson, Partnership, Record};
-use crate::typology::Axis;
+use crate::typology::{Axis, Class, Sector, UnknownValue};
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -43,6 +43,7 @@ pub(super) fn routes(state: Shared) -> Router {
         .route("/api/lessons/{id}", get(lesson))
         .route("/api/classify", post(classify))
         .route("/api/stats", get(stats))
+        .route("/api/typology", get(typology))
         .route_layer(axum::middleware::from_fn_with_state(timeout, deadline));
     Router::new()
         .route("/api/ingest", post(ingest))
@@ -50,10 +51,13 @@ pub(super) fn routes(state: Shared) -> Router {
         .with_state(state)
 }
 
-/// An error response: `{"error": message}` with a status.
+/// An error response: `{"error": message, "code": code}` with a status.
+/// The code is the library's stable fault code when the library failed,
+/// else one named for the HTTP fault (`bad_request`, `timeout`…).
 #[derive(Debug)]
 pub(super) struct ApiError {
     status: StatusCode,
+    code: &'static str,
     message: String,
 }
 
@@ -61,6 +65,7 @@ impl ApiError {
     fn new(status: StatusCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
+            code: status_code_name(status),
             message: message.into(),
         }
     }
@@ -70,20 +75,60 @@ impl ApiError {
     }
 }
 
+/// A code for faults found by the HTTP layer rather than the library.
+fn status_code_name(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::SERVICE_UNAVAILABLE => "busy",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    }
+}
+
+/// The status of a library error follows from its type, here and only
+/// here: user faults are 4xx (an unknown id 404), a busy writer is 503,
+/// every other system fault 500.
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         let status = match &err {
-            Error::NotFound(_) => StatusCode::NOT_FOUND,
-            e if e.is_user_error() => StatusCode::BAD_REQUEST,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::User(UserError::NotFound(_)) => StatusCode::NOT_FOUND,
+            Error::User(_) => StatusCode::BAD_REQUEST,
+            Error::Internal(InternalError::WriterBusy { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        ApiError::new(status, err.to_string())
+        ApiError {
+            status,
+            code: err.code(),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<UnknownValue> for ApiError {
+    fn from(err: UnknownValue) -> Self {
+        Error::from(err).into()
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.message }))).into_response()
+        let mut response = (
+            self.status,
+            Json(json!({ "error": self.message, "code": self.code })),
+        )
+            .into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 
@@ -206,14 +251,13 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 fn parse_kind(value: Option<String>) -> ApiResult<Option<Kind>> {
-    match non_empty(value).as_deref() {
-        None => Ok(None),
-        Some("partnership") => Ok(Some(Kind::Partnership)),
-        Some("lesson") => Ok(Some(Kind::Lesson)),
-        Some(other) => Err(ApiError::bad_request(format!(
-            "unknown kind `{other}`, expected partnership or lesson"
-        ))),
-    }
+    Ok(non_empty(value).map(|v| Kind::parse(&v)).transpose()?)
+}
+
+fn parse_class(axis: Axis, value: Option<String>) -> ApiResult<Option<Class>> {
+    Ok(non_empty(value)
+        .map(|v| Class::parse(axis, &v))
+        .transpose()?)
 }
 
 async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> ApiResult {
@@ -226,17 +270,16 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
     let req = SearchRequest {
         query: p.q,
         kind: parse_kind(p.kind)?,
-        function: non_empty(p.function),
-        mode: non_empty(p.mode),
-        challenge: non_empty(p.challenge),
-        sector: non_empty(p.sector),
+        function: parse_class(Axis::Function, p.function)?,
+        mode: parse_class(Axis::Mode, p.mode)?,
+        challenge: parse_class(Axis::Challenge, p.challenge)?,
+        sector: non_empty(p.sector).map(|s| Sector::parse(&s)).transpose()?,
         gold_only: p.gold_only,
         limit,
         offset: p.offset,
         facets: p.facets.unwrap_or(true),
     };
     blocking(move || {
-        req.validate()?;
         let results = state.kb.search(&req)?;
         Ok(Json(json!({
             "total": results.total,
@@ -250,13 +293,32 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
     .await
 }
 
+/// The typology the server was built with, so the page draws its filters
+/// and badges from it instead of keeping a copy.
+async fn typology() -> Json<Value> {
+    let kinds: BTreeMap<&str, Value> = Kind::ALL
+        .iter()
+        .map(|k| (k.name(), json!({ "axes": k.axes() })))
+        .collect();
+    let axes: BTreeMap<&str, Value> = Axis::ALL
+        .iter()
+        .map(|a| {
+            (
+                a.name(),
+                json!({ "kind": a.kind(), "classes": a.classes() }),
+            )
+        })
+        .collect();
+    Json(json!({
+        "kinds": kinds,
+        "axes": axes,
+        "sectors": Sector::ALL,
+        "scopes": crate::typology::Scope::ALL,
+    }))
+}
+
 async fn stats(State(state): State<Shared>) -> ApiResult {
-    blocking(move || {
-        Ok(Json(
-            serde_json::to_value(state.kb.stats()?).unwrap_or_default(),
-        ))
-    })
-    .await
+    blocking(move || Ok(Json(json!(state.kb.stats()?)))).await
 }
 
 async fn partnership(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult {
@@ -299,20 +361,21 @@ fn stored_record(hit: &Hit, kind: Kind) -> Result<Record, Error> {
         Kind::Lesson => serde_json::from_value::<Lesson>(hit.record.clone()).map(Record::Lesson),
     };
     parsed.map_err(|e| {
-        Error::Output(format!(
-            "record `{}` in the index is unreadable: {e}",
-            hit.id
-        ))
+        InternalError::Damaged {
+            what: format!("record `{}` in the index", hit.id),
+            reason: e.to_string(),
+        }
+        .into()
     })
 }
 
 /// The label a record carries on `axis`: gold if any, else predicted.
-fn label_on(hit: &Hit, axis: Axis) -> Option<String> {
+fn label_on(hit: &Hit, axis: Axis) -> Option<Class> {
     hit.labels
         .iter()
         .filter(|l| l.axis == axis)
         .min_by_key(|l| l.probability.is_some())
-        .map(|l| l.label.clone())
+        .map(|l| l.label)
 }
 
 /// The first `n` words of `text`.
@@ -333,8 +396,8 @@ fn plain_words(text: &str) -> String {
 
 fn detail(state: &AppState, id: &str, kind: Kind) -> ApiResult {
     let hit = state.kb.get(id)?;
-    if hit.kind != kind.name() {
-        return Err(Error::NotFound(id.to_string()).into());
+    if hit.kind != kind {
+        return Err(Error::from(UserError::NotFound(id.to_string())).into());
     }
     let record = stored_record(&hit, kind)?;
     let classification = match classification(state, &record) {
@@ -379,8 +442,8 @@ fn example_partnerships(state: &AppState, lesson: &Lesson) -> Result<Vec<Hit>, E
     let mut out: Vec<Hit> = Vec::new();
     for id in &lesson.examples {
         match state.kb.get(id) {
-            Ok(hit) if hit.kind == Kind::Partnership.name() => out.push(hit),
-            Ok(_) | Err(Error::NotFound(_)) => {}
+            Ok(hit) if hit.kind == Kind::Partnership => out.push(hit),
+            Ok(_) | Err(Error::User(UserError::NotFound(_))) => {}
             Err(e) => return Err(e),
         }
     }
@@ -391,8 +454,8 @@ fn example_partnerships(state: &AppState, lesson: &Lesson) -> Result<Vec<Hit>, E
                 60,
             )),
             kind: Some(Kind::Partnership),
-            function: lesson.applies_to.function.first().cloned(),
-            mode: lesson.applies_to.mode.first().cloned(),
+            function: lesson.applies_to.function.first().copied(),
+            mode: lesson.applies_to.mode.first().copied(),
             limit: RELATED + out.len(),
             facets: false,
             ..SearchRequest::default()

@@ -91,7 +91,7 @@ fn partnership(id: &str, description: &str) -> Record {
     let mut p = Partnership::from_text(id, "Test", description);
     p.partners = vec![Partner {
         name: "Acme".into(),
-        sector: "business".into(),
+        sector: partnerkb::Sector::Business,
     }];
     Record::Partnership(p)
 }
@@ -110,7 +110,7 @@ fn predictions_are_probabilities_explained_by_words_of_the_text() {
             (sum - 1.0).abs() < 1e-9,
             "{axis}: probabilities sum to {sum}"
         );
-        assert_eq!(p.probabilities[&p.label], p.probability);
+        assert_eq!(p.probabilities[&p.label.class().unwrap()], p.probability);
         assert!(!p.evidence.is_empty(), "{axis}: evidence");
         let full = format!("Test\n\n{text}");
         for e in &p.evidence {
@@ -129,7 +129,10 @@ fn predictions_are_probabilities_explained_by_words_of_the_text() {
             "{axis}: sentence from the text"
         );
     }
-    assert_eq!(predictions[&partnerkb::Axis::Mode].label, "implementation");
+    assert_eq!(
+        predictions[&partnerkb::Axis::Mode].label.name(),
+        "implementation"
+    );
 }
 
 #[test]

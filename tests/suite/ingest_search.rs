@@ -1,6 +1,7 @@
 //! Ingest and search through the real binary.
 
 use crate::util::{partnerkb, run, search_json, shared, total};
+use partnerkb::typology::{Axis, Class, Sector};
 use std::io::Write;
 
 fn ingest(home: &std::path::Path, index: &std::path::Path, files: &[&str]) -> (i32, String) {
@@ -571,9 +572,9 @@ fn searches_without_facets_return_the_same_hits_and_cap_the_count() {
                 let full = SearchRequest {
                     query: query.into(),
                     kind: (function.is_some() || mode.is_some()).then_some(Kind::Partnership),
-                    function: function.map(String::from),
-                    mode: mode.map(String::from),
-                    sector: sector.map(String::from),
+                    function: function.map(|v| Class::parse(Axis::Function, v).unwrap()),
+                    mode: mode.map(|v| Class::parse(Axis::Mode, v).unwrap()),
+                    sector: sector.map(|v| Sector::parse(v).unwrap()),
                     limit,
                     offset,
                     ..Default::default()

@@ -19,7 +19,8 @@
 //! `SEARCH_BENCH_ONLY=WORDS` keeps the rows whose name ends with WORDS.
 
 use partnerkb::classify::Model;
-use partnerkb::index::{IngestOptions, KnowledgeBase, SearchRequest};
+use partnerkb::index::{KnowledgeBase, SearchRequest};
+use partnerkb::ingest::IngestOptions;
 use partnerkb::ingest::{ingest, Input, Labeller};
 use partnerkb::read::{self, Format};
 use partnerkb::Kind;

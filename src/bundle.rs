@@ -8,7 +8,8 @@
 //! rebuilt this way.
 
 use crate::error::{InternalError, Result};
-use crate::index::{IngestOptions, KnowledgeBase, SCHEMA_VERSION};
+use crate::index::{KnowledgeBase, SCHEMA_VERSION};
+use crate::ingest::IngestOptions;
 use crate::ingest::{ingest, Input, Labeller};
 use crate::read::{self, Format};
 use crate::record::Kind;

@@ -41,6 +41,29 @@ impl PassLabel {
     }
 }
 
+/// Where a record's text comes from (the dev set's `sources.jsonl`): the
+/// real-source style it is written in, whether it is cut off as a scraper
+/// would cut it, and the pages its facts were taken from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceNote {
+    /// Partnership id.
+    pub id: String,
+    /// `registry_form`, `fact_sheet`, `business_initiative`, `website`,
+    /// `press_release`, `annual_report` or `directory_profile`.
+    pub style: String,
+    /// Cut off mid-sentence at about 1,500 characters.
+    pub truncated: bool,
+    /// Pages read for the facts (addresses or titles).
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// Load a `sources.jsonl` side file.
+pub fn load_sources(path: &Path) -> Result<Vec<SourceNote>> {
+    load_side_file(path)
+}
+
 /// Read every record of a file, failing on the first bad one: the corpus
 /// must be clean.
 pub fn load_records(path: &Path, kind: Kind) -> Result<Vec<Record>> {
@@ -73,6 +96,10 @@ pub fn load_lessons(path: &Path) -> Result<Vec<Lesson>> {
 
 /// Load a labelling pass side file.
 pub fn load_pass(path: &Path) -> Result<Vec<PassLabel>> {
+    load_side_file(path)
+}
+
+fn load_side_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     let text = std::fs::read_to_string(path).map_err(|source| UserError::Input {
         path: path.to_path_buf(),
         source,
@@ -156,6 +183,23 @@ pub struct CorpusReport {
     pub lessons_with_applies_to: usize,
     /// Lessons citing example partnerships.
     pub lessons_with_examples: usize,
+    /// Records per real-source style (sets with a `sources.jsonl`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub styles: BTreeMap<String, usize>,
+    /// Records cut off mid-sentence (sets with a `sources.jsonl`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<usize>,
+}
+
+impl CorpusReport {
+    /// Add the source styles of a set that records them.
+    pub fn with_sources(mut self, sources: &[SourceNote]) -> CorpusReport {
+        for s in sources {
+            *self.styles.entry(s.style.clone()).or_default() += 1;
+        }
+        self.truncated = Some(sources.iter().filter(|s| s.truncated).count());
+        self
+    }
 }
 
 /// Compute the report. `passes` are the two independent labelling passes.
@@ -269,6 +313,8 @@ pub fn report(
         agreement,
         lessons_with_applies_to: lessons.iter().filter(|l| !l.applies_to.is_empty()).count(),
         lessons_with_examples: lessons.iter().filter(|l| !l.examples.is_empty()).count(),
+        styles: BTreeMap::new(),
+        truncated: None,
     }
 }
 
@@ -313,21 +359,34 @@ impl CorpusReport {
             col("negotiation"),
             self.partnerships
         );
-        let _ = writeln!(s, "| lesson challenge | lessons |\n| --- | ---: |");
-        for c in Axis::Challenge.classes() {
-            let n = self
-                .labels
-                .get("challenge")
-                .and_then(|r| r.get(*c))
-                .copied()
-                .unwrap_or(0);
-            let _ = writeln!(s, "| {c} | {n} |");
+        if self.lessons > 0 {
+            let _ = writeln!(s, "| lesson challenge | lessons |\n| --- | ---: |");
+            for c in Axis::Challenge.classes() {
+                let n = self
+                    .labels
+                    .get("challenge")
+                    .and_then(|r| r.get(*c))
+                    .copied()
+                    .unwrap_or(0);
+                let _ = writeln!(s, "| {c} | {n} |");
+            }
+            let _ = writeln!(
+                s,
+                "\n{} lessons name the partnership types they apply to; {} cite example partnerships.\n",
+                self.lessons_with_applies_to, self.lessons_with_examples
+            );
         }
-        let _ = writeln!(
-            s,
-            "\n{} lessons name the partnership types they apply to; {} cite example partnerships.\n",
-            self.lessons_with_applies_to, self.lessons_with_examples
-        );
+        if !self.styles.is_empty() {
+            let _ = writeln!(s, "| source style | records |\n| --- | ---: |");
+            for (k, v) in &self.styles {
+                let _ = writeln!(s, "| {k} | {v} |");
+            }
+            let _ = writeln!(
+                s,
+                "\n{} records are cut off mid-sentence, as a scraper cuts a page.\n",
+                self.truncated.unwrap_or(0)
+            );
+        }
         let _ = writeln!(
             s,
             "| partner sector | partnerships with one or more |\n| --- | ---: |"

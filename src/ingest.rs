@@ -5,14 +5,69 @@
 //! `batch_size` records so that an interrupted bulk ingest leaves the last
 //! committed batch readable, and re-running it upserts the same documents.
 
+use crate::error::RecordError;
 use crate::error::Result;
-use crate::index::{IngestOptions, IngestReport, KnowledgeBase};
+use crate::index::{KnowledgeBase, WriterOptions};
 pub use crate::label::{gold_labels, Labeller};
 use crate::label::{AssignedLabel, Origin};
 use crate::read::{Item, Located};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+
+/// How to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Reject the whole input (commit nothing) when any record is bad.
+    pub strict: bool,
+    /// Indexing memory budget in bytes, split across writer threads.
+    pub memory_budget: usize,
+    /// Writer threads; `None` lets tantivy choose (at most the cores).
+    pub threads: Option<usize>,
+    /// Commit after this many records so an interrupted bulk ingest keeps
+    /// what was done.
+    pub batch_size: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        let writer = WriterOptions::default();
+        IngestOptions {
+            strict: false,
+            memory_budget: writer.memory_budget,
+            threads: writer.threads,
+            batch_size: 50_000,
+        }
+    }
+}
+
+impl IngestOptions {
+    /// What the index writer needs of these options.
+    pub fn writer(&self) -> WriterOptions {
+        WriterOptions {
+            memory_budget: self.memory_budget,
+            threads: self.threads,
+        }
+    }
+}
+
+/// What an ingest did.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct IngestReport {
+    /// Records read (valid or not).
+    pub read: u64,
+    /// Records written to the index.
+    pub indexed: u64,
+    /// Records that were rejected, with the reason.
+    #[serde(skip)]
+    pub rejected: Vec<RecordError>,
+    /// Non-fatal remarks (duplicate ids, unmapped columns).
+    pub warnings: Vec<String>,
+    /// Predicted labels assigned by the model.
+    pub predicted: u64,
+    /// Documents in the index after the last commit.
+    pub total_docs: u64,
+}
 
 /// One input to ingest: a stream of records and the name they came from.
 pub struct Input {
@@ -37,7 +92,7 @@ pub fn ingest(
     options: &IngestOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<IngestReport> {
-    let mut writer = kb.writer(options)?;
+    let mut writer = kb.writer(&options.writer())?;
     let mut report = IngestReport::default();
     let mut since_commit = 0usize;
     for input in inputs {

@@ -101,6 +101,11 @@ impl Axis {
 
     /// The axis name as used in facets, flags and files.
     pub fn name(self) -> &'static str {
+        self.name_const()
+    }
+
+    /// [`Axis::name`] for constants.
+    pub const fn name_const(self) -> &'static str {
         match self {
             Axis::Function => "function",
             Axis::Mode => "mode",
@@ -152,6 +157,33 @@ impl Axis {
             axis: self,
             index: i as u8,
         })
+    }
+
+    /// The classes in the order the codebook lists them, for people
+    /// (`classes()` is alphabetical: the models' index order).
+    pub fn codebook_order(self) -> &'static [&'static str] {
+        match self {
+            Axis::Function => &["operational", "advocacy"],
+            Axis::Mode => &["negotiation", "coordination", "implementation"],
+            Axis::Challenge => &[
+                "inclusion",
+                "purpose_roles",
+                "participation_power",
+                "accountability",
+                "strategic_influence",
+                "institutionalizing",
+                "framing",
+            ],
+        }
+    }
+
+    /// The axis's title for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            Axis::Function => "Function",
+            Axis::Mode => "Mode",
+            Axis::Challenge => "Challenge",
+        }
     }
 
     /// How an unknown class of this axis is named in errors.
@@ -437,6 +469,92 @@ vocabulary!(
     }
 );
 
+/// How a kind, class, sector or scope is shown to people: its title and,
+/// for classes, the codebook's definition in one line. The web page and
+/// reports take these from here (through `GET /api/typology`) rather than
+/// keeping a copy.
+pub fn presentation(value: &str) -> Option<(&'static str, Option<&'static str>)> {
+    const TABLE: &[(&str, &str, Option<&str>)] = &[
+        ("partnership", "Partnership", None),
+        ("lesson", "Lesson", None),
+        (
+            "operational",
+            "Operational",
+            Some("Delivers things: services, goods, projects, research, finance for projects"),
+        ),
+        (
+            "advocacy",
+            "Advocacy",
+            Some("Changes minds, agendas, policies or rules"),
+        ),
+        (
+            "negotiation",
+            "Negotiation",
+            Some("Partners bargain to agree rules, standards or a shared position"),
+        ),
+        (
+            "coordination",
+            "Coordination",
+            Some("Partners keep acting on their own; the partnership aligns them"),
+        ),
+        (
+            "implementation",
+            "Implementation",
+            Some("Partners pool resources to run a programme together"),
+        ),
+        (
+            "inclusion",
+            "Inclusion",
+            Some("Stakeholder analysis, selecting and screening partners"),
+        ),
+        (
+            "purpose_roles",
+            "Purpose & roles",
+            Some("Common purpose, results focus, partner roles and commitments"),
+        ),
+        (
+            "participation_power",
+            "Participation & power",
+            Some("Power differences, decision rules, facilitation and brokering"),
+        ),
+        (
+            "accountability",
+            "Accountability",
+            Some("Transparency, monitoring, evaluation and reporting"),
+        ),
+        (
+            "strategic_influence",
+            "Strategic influence",
+            Some("Links to global agreements, official agendas and host organisations"),
+        ),
+        (
+            "institutionalizing",
+            "Institutionalizing",
+            Some("Organisational strategy and partnering capacities"),
+        ),
+        (
+            "framing",
+            "Framing",
+            Some("Definitions, typologies, limits and risks"),
+        ),
+        ("un", "UN", None),
+        ("government", "Government", None),
+        ("business", "Business", None),
+        ("civil_society", "Civil society", None),
+        ("academia", "Academia", None),
+        ("foundation", "Foundation", None),
+        ("other", "Other", None),
+        ("global", "Global", None),
+        ("regional", "Regional", None),
+        ("national", "National", None),
+        ("local", "Local", None),
+    ];
+    TABLE
+        .iter()
+        .find(|(name, _, _)| *name == value)
+        .map(|(_, title, definition)| (*title, *definition))
+}
+
 /// Decision cues from the codebook, as an explicit lexicon.
 ///
 /// Each cue adds a synthetic token (`cue:<name>`) to a record's features
@@ -565,6 +683,27 @@ mod tests {
             let mut sorted = axis.classes().to_vec();
             sorted.sort();
             assert_eq!(sorted, axis.classes());
+        }
+    }
+
+    #[test]
+    fn every_value_has_a_title_and_every_class_a_definition_in_codebook_order() {
+        for axis in Axis::ALL {
+            let mut ordered = axis.codebook_order().to_vec();
+            ordered.sort();
+            assert_eq!(ordered, axis.classes(), "{axis}: same classes");
+            for class in axis.classes() {
+                let (_, definition) = presentation(class).expect("a title");
+                assert!(definition.is_some(), "{class}: a definition");
+            }
+        }
+        let others = Kind::ALL
+            .iter()
+            .map(|k| k.name())
+            .chain(Sector::ALL.iter().map(|s| s.name()))
+            .chain(Scope::ALL.iter().map(|s| s.name()));
+        for value in others {
+            assert!(presentation(value).is_some(), "{value}: a title");
         }
     }
 

@@ -16,3 +16,5 @@ mod fuzz_regressions;
 mod ingest_search;
 #[path = "suite/serve.rs"]
 mod serve;
+#[path = "suite/typed_core.rs"]
+mod typed_core;

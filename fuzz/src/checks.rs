@@ -6,7 +6,8 @@
 //! invariant breaks; a panic is what libFuzzer reports as a crash.
 
 use partnerkb::error::{Error, RecordError, UserError};
-use partnerkb::index::{IngestOptions, KnowledgeBase, SearchRequest};
+use partnerkb::index::{KnowledgeBase, SearchRequest};
+use partnerkb::ingest::IngestOptions;
 use partnerkb::ingest::{ingest, Input};
 use partnerkb::read::{self, ColumnMap, CsvRecords, Format, Item};
 use partnerkb::typology::{Axis, Class, Sector};

@@ -5,7 +5,7 @@ use super::Globals;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use partnerkb::analyze::Analyzer;
-use partnerkb::classify::batch::{classify_stream, BatchOptions, Outcome};
+use partnerkb::classify::batch::{classify_stream, BatchOptions, BatchSummary, Outcome};
 use partnerkb::classify::AxisPrediction;
 use partnerkb::read::{self, ColumnMap, Raw};
 use partnerkb::record::{Kind, Lesson, Partnership, Record};
@@ -233,6 +233,8 @@ impl Sink {
     }
 }
 
+/// Classify every record of `input`, writing one output line per record
+/// and a rejects file for those that cannot be classified.
 fn classify_file(
     model: &partnerkb::classify::Model,
     input: &std::path::Path,
@@ -246,52 +248,12 @@ fn classify_file(
             opened.unmapped.join(", ")
         );
     }
-    let format = args.format.unwrap_or_else(|| match &args.output {
-        Some(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
-            OutputFormat::Csv
-        }
-        _ => OutputFormat::Jsonl,
-    });
-    let out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
     let axes: Vec<Axis> = match opened.kind {
         Some(kind) => model.axes_for(kind),
         None => Axis::ALL.to_vec(),
     };
-    let mut sink = match format {
-        OutputFormat::Csv => {
-            let input_headers = opened
-                .headers
-                .clone()
-                .unwrap_or_else(|| vec!["id".to_string()]);
-            let mut header = input_headers.clone();
-            for a in &axes {
-                header.push(a.name().into());
-                header.push(format!("{}_probability", a.name()));
-                header.push(format!("{}_evidence", a.name()));
-            }
-            header.push("error".into());
-            let mut writer = csv::Writer::from_writer(out);
-            writer.write_record(&header)?;
-            Sink::Csv {
-                writer: Box::new(writer),
-                input_columns: input_headers.len(),
-            }
-        }
-        OutputFormat::Jsonl => Sink::Jsonl(out),
-    };
-    let rejects_path = args.rejects.clone().or_else(|| {
-        args.output.as_ref().map(|p| {
-            let mut name = p.file_name().unwrap_or_default().to_os_string();
-            name.push(".rejects.csv");
-            p.with_file_name(name)
-        })
-    });
-    let mut rejects: Option<csv::Writer<std::fs::File>> = None;
+    let mut sink = open_sink(args, opened.headers.as_deref(), &axes)?;
+    let mut rejects = Rejects::new(args);
     let name = input.display().to_string();
     let progress = Progress::with_input(
         "records",
@@ -300,47 +262,32 @@ fn classify_file(
             .total_bytes
             .map(|t| (vec![opened.bytes_read.clone()], t)),
     );
+    // The pipeline stops at the first sink error; the error itself (a
+    // broken pipe, a full disk, --strict) is kept here to report as is.
     let mut failure: Option<anyhow::Error> = None;
     let mut on_outcome = |outcome: Outcome| -> partnerkb::Result<()> {
-        let result = (|| -> Result<()> {
-            match outcome {
-                Outcome::Classified {
-                    line,
-                    record,
-                    raw,
-                    predictions,
-                } => {
-                    sink.classified(line, &record, raw, &predictions, &axes)?;
+        let result = match outcome {
+            Outcome::Classified {
+                line,
+                record,
+                raw,
+                predictions,
+            } => sink.classified(line, &record, raw, &predictions, &axes),
+            Outcome::Rejected(mut e) => {
+                if e.file.is_empty() {
+                    e.file = name.clone();
                 }
-                Outcome::Rejected(mut e) => {
-                    if e.file.is_empty() {
-                        e.file = name.clone();
-                    }
-                    eprintln!("{e}");
-                    sink.rejected(&e, &axes)?;
-                    if let Some(path) = &rejects_path {
-                        if rejects.is_none() {
-                            let mut w = csv::Writer::from_path(path)
-                                .with_context(|| format!("creating {}", path.display()))?;
-                            w.write_record(["file", "line", "field", "reason"])?;
-                            rejects = Some(w);
+                eprintln!("{e}");
+                sink.rejected(&e, &axes)
+                    .and_then(|()| rejects.record(&e))
+                    .and_then(|()| {
+                        if args.strict {
+                            anyhow::bail!("--strict: stopped at the first rejected record ({e})");
                         }
-                        if let Some(w) = rejects.as_mut() {
-                            w.write_record([
-                                e.file.as_str(),
-                                &e.line.to_string(),
-                                &e.field,
-                                &e.reason,
-                            ])?;
-                        }
-                    }
-                    if args.strict {
-                        anyhow::bail!("--strict: stopped at the first rejected record ({e})");
-                    }
-                }
+                        Ok(())
+                    })
             }
-            Ok(())
-        })();
+        };
         result.map_err(|e| {
             let message = e.to_string();
             failure = Some(e);
@@ -363,32 +310,112 @@ fn classify_file(
     }
     let summary = summary?;
     sink.finish()?;
-    if let Some(mut w) = rejects {
-        w.flush()?;
-    }
+    rejects.finish()?;
     if !args.quiet {
-        let secs = progress.elapsed();
-        eprintln!(
-            "partnerkb: {} read, {} classified, {} rejected in {:.2}s ({:.0} records/s)",
-            summary.read,
-            summary.classified,
-            summary.rejected,
-            secs,
-            summary.read as f64 / secs.max(1e-9)
-        );
-        for (axis, counts) in &summary.distribution {
-            let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            eprintln!("  {axis}: {}", parts.join(", "));
-        }
-        if summary.rejected > 0 {
-            if let Some(path) = &rejects_path {
-                eprintln!("  rejected rows listed in {}", path.display());
-            }
-        }
+        print_summary(&summary, progress.elapsed(), rejects.path.as_deref());
     }
     Ok(if summary.rejected > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The output: `--output` or stdout, as CSV (input columns, then the
+/// label columns of each axis, then `error`) or JSONL.
+fn open_sink(args: &ClassifyArgs, headers: Option<&[String]>, axes: &[Axis]) -> Result<Sink> {
+    let format = args.format.unwrap_or_else(|| match &args.output {
+        Some(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
+            OutputFormat::Csv
+        }
+        _ => OutputFormat::Jsonl,
+    });
+    let out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    Ok(match format {
+        OutputFormat::Csv => {
+            let input_headers = headers.map_or_else(|| vec!["id".to_string()], <[String]>::to_vec);
+            let mut header = input_headers.clone();
+            for a in axes {
+                header.push(a.name().into());
+                header.push(format!("{}_probability", a.name()));
+                header.push(format!("{}_evidence", a.name()));
+            }
+            header.push("error".into());
+            let mut writer = csv::Writer::from_writer(out);
+            writer.write_record(&header)?;
+            Sink::Csv {
+                writer: Box::new(writer),
+                input_columns: input_headers.len(),
+            }
+        }
+        OutputFormat::Jsonl => Sink::Jsonl(out),
+    })
+}
+
+/// The rejects file (`OUTPUT.rejects.csv` or `--rejects`), created when the
+/// first record is rejected, so a clean run leaves none behind.
+struct Rejects {
+    path: Option<std::path::PathBuf>,
+    writer: Option<csv::Writer<std::fs::File>>,
+}
+
+impl Rejects {
+    fn new(args: &ClassifyArgs) -> Rejects {
+        let path = args.rejects.clone().or_else(|| {
+            args.output.as_ref().map(|p| {
+                let mut name = p.file_name().unwrap_or_default().to_os_string();
+                name.push(".rejects.csv");
+                p.with_file_name(name)
+            })
+        });
+        Rejects { path, writer: None }
+    }
+
+    fn record(&mut self, e: &partnerkb::RecordError) -> Result<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        if self.writer.is_none() {
+            let mut w = csv::Writer::from_path(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            w.write_record(["file", "line", "field", "reason"])?;
+            self.writer = Some(w);
+        }
+        if let Some(w) = self.writer.as_mut() {
+            w.write_record([e.file.as_str(), &e.line.to_string(), &e.field, &e.reason])?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        if let Some(w) = self.writer.as_mut() {
+            w.flush()?;
+        }
+        Ok(())
+    }
+}
+
+fn print_summary(summary: &BatchSummary, secs: f64, rejects: Option<&std::path::Path>) {
+    eprintln!(
+        "partnerkb: {} read, {} classified, {} rejected in {:.2}s ({:.0} records/s)",
+        summary.read,
+        summary.classified,
+        summary.rejected,
+        secs,
+        summary.read as f64 / secs.max(1e-9)
+    );
+    for (axis, counts) in &summary.distribution {
+        let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        eprintln!("  {axis}: {}", parts.join(", "));
+    }
+    if summary.rejected > 0 {
+        if let Some(path) = rejects {
+            eprintln!("  rejected rows listed in {}", path.display());
+        }
+    }
 }

@@ -3,7 +3,7 @@
 use super::Globals;
 use anyhow::{Context, Result};
 use clap::Args;
-use partnerkb::index::IngestOptions;
+use partnerkb::index::WriterOptions;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -26,7 +26,7 @@ pub fn run(g: &Globals, args: CompactArgs) -> Result<ExitCode> {
         .segments
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let options = IngestOptions {
+    let options = WriterOptions {
         memory_budget: args.memory_mb << 20,
         ..Default::default()
     };

@@ -4,7 +4,7 @@ use super::progress::Progress;
 use super::Globals;
 use anyhow::Result;
 use clap::Args;
-use partnerkb::index::IngestOptions;
+use partnerkb::ingest::IngestOptions;
 use partnerkb::ingest::{ingest, Input, Labeller};
 use partnerkb::read::{self, ColumnMap};
 use partnerkb::record::Kind;

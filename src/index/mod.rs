@@ -12,7 +12,7 @@ mod writer;
 
 pub use schema::{Fields, SCHEMA_VERSION};
 pub use search::{FacetCounts, Hit, SearchRequest, SearchResults, Stats};
-pub use writer::{IngestOptions, IngestReport, KbWriter};
+pub use writer::{KbWriter, WriterOptions};
 
 use crate::analyze;
 use crate::error::{InternalError, Result, UserError};
@@ -118,14 +118,14 @@ impl KnowledgeBase {
 
     /// Merge the segments into at most `target` (see [`KbWriter::compact`]);
     /// returns the segment counts before and after.
-    pub fn compact(&self, target: usize, options: &IngestOptions) -> Result<(usize, usize)> {
+    pub fn compact(&self, target: usize, options: &WriterOptions) -> Result<(usize, usize)> {
         let counts = self.writer(options)?.compact(self, target)?;
         self.reload()?;
         Ok(counts)
     }
 
     /// Start writing. Only one writer may be open per index directory.
-    pub fn writer(&self, options: &IngestOptions) -> Result<KbWriter> {
+    pub fn writer(&self, options: &WriterOptions) -> Result<KbWriter> {
         KbWriter::new(self, options)
     }
 

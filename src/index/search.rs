@@ -198,16 +198,26 @@ pub struct Stats {
     pub gold: FacetCounts,
 }
 
-/// Facets counted under search results.
-const FACET_ROOTS: [&str; 5] = ["kind", "function", "mode", "challenge", "sector"];
-/// The label facets: one root per axis.
-const AXIS_ROOTS: [&str; 3] = ["function", "mode", "challenge"];
+/// The label facets: one root per axis, named as the axis.
+const AXIS_ROOTS: [&str; 3] = [
+    Axis::ALL[0].name_const(),
+    Axis::ALL[1].name_const(),
+    Axis::ALL[2].name_const(),
+];
+/// Facets counted under search results: kind, the labels, sectors.
+const FACET_ROOTS: [&str; 5] = [
+    "kind",
+    AXIS_ROOTS[0],
+    AXIS_ROOTS[1],
+    AXIS_ROOTS[2],
+    "sector",
+];
 /// Facets counted by [`KnowledgeBase::stats`].
 const STATS_ROOTS: [&str; 8] = [
     "kind",
-    "function",
-    "mode",
-    "challenge",
+    AXIS_ROOTS[0],
+    AXIS_ROOTS[1],
+    AXIS_ROOTS[2],
     "sector",
     "origin",
     "scope",
@@ -696,4 +706,58 @@ fn lead(body: &str) -> (String, Vec<(usize, usize)>, String) {
         .replace('<', "&lt;")
         .replace('>', "&gt;");
     (s, Vec::new(), html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::schema::{Schema, TEXT};
+
+    fn word(field: tantivy::schema::Field, w: &str) -> Box<dyn Query> {
+        term_query(Term::from_field_text(field, w))
+    }
+
+    fn leaf_count(query: &dyn Query) -> Option<usize> {
+        let boolean = query.downcast_ref::<BooleanQuery>()?;
+        let flat = boolean
+            .clauses()
+            .iter()
+            .all(|(occur, sub)| *occur == Occur::Should && !sub.is::<BooleanQuery>());
+        flat.then_some(boolean.clauses().len())
+    }
+
+    #[test]
+    fn nested_unions_of_words_become_one_union_of_their_leaves() {
+        let mut schema = Schema::builder();
+        let title = schema.add_text_field("title", TEXT);
+        let body = schema.add_text_field("body", TEXT);
+        schema.build();
+        // What the parser makes of `vaccine fund`: one union per word, of
+        // the word in the title and in the body.
+        let nested = any_of(vec![
+            any_of(vec![word(title, "vaccin"), word(body, "vaccin")]),
+            any_of(vec![word(title, "fund"), word(body, "fund")]),
+        ]);
+        assert_eq!(leaf_count(nested.as_ref()), None, "nested before");
+        let flat = flatten_disjunction(nested);
+        assert_eq!(leaf_count(flat.as_ref()), Some(4));
+    }
+
+    #[test]
+    fn required_or_excluded_words_are_left_as_they_are() {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        schema.build();
+        let query: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            (Occur::Must, word(body, "vaccin")),
+            (Occur::Should, word(body, "fund")),
+        ]));
+        let kept = flatten_disjunction(query.box_clone());
+        let boolean = kept.downcast_ref::<BooleanQuery>().expect("still boolean");
+        assert_eq!(boolean.clauses().len(), 2);
+        assert_eq!(boolean.clauses()[0].0, Occur::Must, "a must clause is kept");
+        // A single word is not a union: nothing to flatten.
+        let single = flatten_disjunction(word(body, "fund"));
+        assert!(single.is::<TermQuery>());
+    }
 }

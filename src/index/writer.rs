@@ -1,54 +1,29 @@
 //! Writing records into the index.
 
 use super::{Fields, KnowledgeBase};
-use crate::error::{InternalError, RecordError, Result};
+use crate::error::{InternalError, Result};
 use crate::label::{AssignedLabel, Origin};
 use crate::record::Record;
 use crate::typology::Axis;
 use tantivy::schema::Facet;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
-/// How to ingest.
-#[derive(Debug, Clone)]
-pub struct IngestOptions {
-    /// Reject the whole input (commit nothing) when any record is bad.
-    pub strict: bool,
+/// How the index writer uses the machine.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterOptions {
     /// Indexing memory budget in bytes, split across writer threads.
     pub memory_budget: usize,
     /// Writer threads; `None` lets tantivy choose (at most the cores).
     pub threads: Option<usize>,
-    /// Commit after this many records so an interrupted bulk ingest keeps
-    /// what was done.
-    pub batch_size: usize,
 }
 
-impl Default for IngestOptions {
+impl Default for WriterOptions {
     fn default() -> Self {
-        IngestOptions {
-            strict: false,
+        WriterOptions {
             memory_budget: 64 << 20,
             threads: None,
-            batch_size: 50_000,
         }
     }
-}
-
-/// What an ingest did.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct IngestReport {
-    /// Records read (valid or not).
-    pub read: u64,
-    /// Records written to the index.
-    pub indexed: u64,
-    /// Records that were rejected, with the reason.
-    #[serde(skip)]
-    pub rejected: Vec<RecordError>,
-    /// Non-fatal remarks (duplicate ids, unmapped columns).
-    pub warnings: Vec<String>,
-    /// Predicted labels assigned by the model.
-    pub predicted: u64,
-    /// Documents in the index after the last commit.
-    pub total_docs: u64,
 }
 
 /// An open index writer. Dropping it without [`KbWriter::commit`]
@@ -59,7 +34,7 @@ pub struct KbWriter {
 }
 
 impl KbWriter {
-    pub(super) fn new(kb: &KnowledgeBase, options: &IngestOptions) -> Result<KbWriter> {
+    pub(super) fn new(kb: &KnowledgeBase, options: &WriterOptions) -> Result<KbWriter> {
         let threads = options
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

@@ -183,6 +183,79 @@ pub struct CsvRecords {
     done: bool,
 }
 
+/// The record fields a CSV column can fill, per kind of record.
+fn wanted_fields(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Partnership => &[
+            "id",
+            "name",
+            "description",
+            "lead",
+            "partners",
+            "themes",
+            "scope",
+            "start_year",
+            "end_year",
+            "url",
+            "function",
+            "mode",
+            "confidence",
+        ],
+        Kind::Lesson => &[
+            "id",
+            "title",
+            "text",
+            "challenge",
+            "applies_function",
+            "applies_mode",
+            "source",
+            "examples",
+        ],
+    }
+}
+
+/// Field → column index: explicit `--field` mappings first, then the
+/// first unclaimed column whose normalised name is one of the field's
+/// aliases.
+fn map_columns(
+    kind: Kind,
+    headers: &[String],
+    normalized: &[String],
+    columns: &ColumnMap,
+) -> std::result::Result<BTreeMap<&'static str, usize>, String> {
+    let mut fields = BTreeMap::new();
+    for (field, column) in &columns.explicit {
+        let idx = headers
+            .iter()
+            .position(|h| h == column)
+            .or_else(|| {
+                normalized
+                    .iter()
+                    .position(|h| *h == normalize_header(column))
+            })
+            .ok_or_else(|| format!("--field {field}={column}: no such column"))?;
+        let field = ALIASES.iter().find(|(f, _)| f == field).map(|(f, _)| *f);
+        if let Some(field) = field {
+            fields.insert(field, idx);
+        }
+    }
+    for &field in wanted_fields(kind) {
+        if fields.contains_key(field) {
+            continue;
+        }
+        let aliases = ALIASES.iter().find(|(f, _)| *f == field).map(|(_, a)| *a);
+        for alias in aliases.unwrap_or(&[]) {
+            if let Some(idx) = normalized.iter().position(|h| h == alias) {
+                if !fields.values().any(|&v| v == idx) {
+                    fields.insert(field, idx);
+                    break;
+                }
+            }
+        }
+    }
+    Ok(fields)
+}
+
 impl CsvRecords {
     /// Read the header and map columns to fields.
     pub fn new(
@@ -226,63 +299,7 @@ impl CsvRecords {
                 Kind::Partnership
             }
         });
-        let wanted: &[&str] = match kind {
-            Kind::Partnership => &[
-                "id",
-                "name",
-                "description",
-                "lead",
-                "partners",
-                "themes",
-                "scope",
-                "start_year",
-                "end_year",
-                "url",
-                "function",
-                "mode",
-                "confidence",
-            ],
-            Kind::Lesson => &[
-                "id",
-                "title",
-                "text",
-                "challenge",
-                "applies_function",
-                "applies_mode",
-                "source",
-                "examples",
-            ],
-        };
-        let mut fields = BTreeMap::new();
-        for (field, column) in &columns.explicit {
-            let idx = headers
-                .iter()
-                .position(|h| h == column)
-                .or_else(|| {
-                    normalized
-                        .iter()
-                        .position(|h| *h == normalize_header(column))
-                })
-                .ok_or_else(|| header_error(format!("--field {field}={column}: no such column")))?;
-            let field = ALIASES.iter().find(|(f, _)| f == field).map(|(f, _)| *f);
-            if let Some(field) = field {
-                fields.insert(field, idx);
-            }
-        }
-        for &field in wanted {
-            if fields.contains_key(field) {
-                continue;
-            }
-            let aliases = ALIASES.iter().find(|(f, _)| *f == field).map(|(_, a)| *a);
-            for alias in aliases.unwrap_or(&[]) {
-                if let Some(idx) = normalized.iter().position(|h| h == alias) {
-                    if !fields.values().any(|&v| v == idx) {
-                        fields.insert(field, idx);
-                        break;
-                    }
-                }
-            }
-        }
+        let fields = map_columns(kind, &headers, &normalized, &columns).map_err(header_error)?;
         let unmapped = headers
             .iter()
             .enumerate()
@@ -317,14 +334,9 @@ impl CsvRecords {
     }
 
     fn parse(&self, line: u64) -> Item {
-        let err = |field: &str, reason: String| RecordError {
-            file: self.name.clone(),
-            line,
-            field: field.to_string(),
-            reason,
-        };
+        let row = Row { csv: self, line };
         if self.record.len() != self.headers.len() {
-            return Err(err(
+            return Err(row.error(
                 "record",
                 format!(
                     "expected {} columns as in the header, found {}",
@@ -333,105 +345,9 @@ impl CsvRecords {
                 ),
             ));
         }
-        let get = |field: &str| -> std::result::Result<Option<String>, RecordError> {
-            let Some(&idx) = self.fields.get(field) else {
-                return Ok(None);
-            };
-            let raw = self.record.get(idx).unwrap_or_default();
-            let text = std::str::from_utf8(raw)
-                .map_err(|e| err(field, format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
-            let text = text.trim();
-            Ok((!text.is_empty()).then(|| text.to_string()))
-        };
-        let list = |field: &str| -> std::result::Result<Vec<String>, RecordError> {
-            Ok(get(field)?
-                .map(|s| {
-                    s.split([';', '|'])
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default())
-        };
-        // Labels are checked against their axis here, once; the error names
-        // the field as the JSONL reader does.
-        let class = |axis: Axis,
-                     column: &str,
-                     field: &str|
-         -> std::result::Result<Option<Class>, RecordError> {
-            get(column)?
-                .map(|v| Class::parse(axis, &v).map_err(|e| err(field, e.to_string())))
-                .transpose()
-        };
-        let classes = |axis: Axis, column: &str| -> std::result::Result<Vec<Class>, RecordError> {
-            list(column)?
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    Class::parse(axis, v)
-                        .map_err(|e| err(&format!("applies_to.{axis}[{i}]"), e.to_string()))
-                })
-                .collect()
-        };
         let record = match self.kind {
-            Kind::Partnership => {
-                let name = get("name")?.unwrap_or_default();
-                let id = match get("id")? {
-                    Some(id) => id,
-                    None => slugify(&name),
-                };
-                let start_year = match get("start_year")? {
-                    None => None,
-                    Some(s) => Some(
-                        parse_year(&s)
-                            .ok_or_else(|| err("start_year", format!("`{s}` is not a year")))?,
-                    ),
-                };
-                let partners = list("partners")?
-                    .into_iter()
-                    .map(|p| parse_partner(&p))
-                    .collect();
-                let function = class(Axis::Function, "function", "labels.function")?;
-                let mode = class(Axis::Mode, "mode", "labels.mode")?;
-                let labels = (function.is_some() || mode.is_some())
-                    .then_some(PartnershipLabels { function, mode });
-                Record::Partnership(Partnership {
-                    id,
-                    name,
-                    description: get("description")?.unwrap_or_default(),
-                    partners,
-                    lead: get("lead")?,
-                    themes: list("themes")?
-                        .into_iter()
-                        .map(|t| t.to_lowercase())
-                        .collect(),
-                    scope: get("scope")?.and_then(|s| guess_scope(&s)),
-                    start_year,
-                    url: get("url")?,
-                    labels,
-                    confidence: get("confidence")?,
-                })
-            }
-            Kind::Lesson => {
-                let title = get("title")?.unwrap_or_default();
-                let id = match get("id")? {
-                    Some(id) => id,
-                    None => slugify(&title),
-                };
-                Record::Lesson(Lesson {
-                    id,
-                    title,
-                    text: get("text")?.unwrap_or_default(),
-                    challenge: class(Axis::Challenge, "challenge", "challenge")?,
-                    applies_to: AppliesTo {
-                        function: classes(Axis::Function, "applies_function")?,
-                        mode: classes(Axis::Mode, "applies_mode")?,
-                    },
-                    source: get("source")?,
-                    examples: list("examples")?,
-                })
-            }
+            Kind::Partnership => row.partnership()?,
+            Kind::Lesson => row.lesson()?,
         };
         finish(&self.name, line, record).map(|mut located| {
             located.raw = Some(super::Raw::Csv(
@@ -442,6 +358,133 @@ impl CsvRecords {
             ));
             located
         })
+    }
+}
+
+/// The current CSV row, read field by field; every failure is located at
+/// the row's line and named by field.
+struct Row<'a> {
+    csv: &'a CsvRecords,
+    line: u64,
+}
+
+type Field<T> = std::result::Result<T, RecordError>;
+
+impl Row<'_> {
+    fn error(&self, field: &str, reason: String) -> RecordError {
+        RecordError {
+            file: self.csv.name.clone(),
+            line: self.line,
+            field: field.to_string(),
+            reason,
+        }
+    }
+
+    /// The trimmed text of `field`'s column; `None` when the field has no
+    /// column or the cell is blank.
+    fn get(&self, field: &str) -> Field<Option<String>> {
+        let Some(&idx) = self.csv.fields.get(field) else {
+            return Ok(None);
+        };
+        let raw = self.csv.record.get(idx).unwrap_or_default();
+        let text = std::str::from_utf8(raw)
+            .map_err(|e| self.error(field, format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+        let text = text.trim();
+        Ok((!text.is_empty()).then(|| text.to_string()))
+    }
+
+    /// A `;`- or `|`-separated list.
+    fn list(&self, field: &str) -> Field<Vec<String>> {
+        Ok(self
+            .get(field)?
+            .map(|s| {
+                s.split([';', '|'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// A class of `axis`, checked here, once; the error names `field` as
+    /// the JSONL reader names it.
+    fn class(&self, axis: Axis, column: &str, field: &str) -> Field<Option<Class>> {
+        self.get(column)?
+            .map(|v| Class::parse(axis, &v).map_err(|e| self.error(field, e.to_string())))
+            .transpose()
+    }
+
+    fn classes(&self, axis: Axis, column: &str) -> Field<Vec<Class>> {
+        self.list(column)?
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                Class::parse(axis, v)
+                    .map_err(|e| self.error(&format!("applies_to.{axis}[{i}]"), e.to_string()))
+            })
+            .collect()
+    }
+
+    /// The id column, or a slug of the name when there is none.
+    fn id_or_slug(&self, name: &str) -> Field<String> {
+        Ok(self.get("id")?.unwrap_or_else(|| slugify(name)))
+    }
+
+    fn partnership(&self) -> Field<Record> {
+        // Fields are read in the order of the original columns' checks, so
+        // the first problem reported stays the same.
+        let name = self.get("name")?.unwrap_or_default();
+        let id = self.id_or_slug(&name)?;
+        let start_year = match self.get("start_year")? {
+            None => None,
+            Some(s) => Some(
+                parse_year(&s)
+                    .ok_or_else(|| self.error("start_year", format!("`{s}` is not a year")))?,
+            ),
+        };
+        let partners = self
+            .list("partners")?
+            .iter()
+            .map(|p| parse_partner(p))
+            .collect();
+        let function = self.class(Axis::Function, "function", "labels.function")?;
+        let mode = self.class(Axis::Mode, "mode", "labels.mode")?;
+        Ok(Record::Partnership(Partnership {
+            id,
+            name,
+            description: self.get("description")?.unwrap_or_default(),
+            partners,
+            lead: self.get("lead")?,
+            themes: self
+                .list("themes")?
+                .into_iter()
+                .map(|t| t.to_lowercase())
+                .collect(),
+            scope: self.get("scope")?.and_then(|s| guess_scope(&s)),
+            start_year,
+            url: self.get("url")?,
+            labels: (function.is_some() || mode.is_some())
+                .then_some(PartnershipLabels { function, mode }),
+            confidence: self.get("confidence")?,
+        }))
+    }
+
+    fn lesson(&self) -> Field<Record> {
+        let title = self.get("title")?.unwrap_or_default();
+        let id = self.id_or_slug(&title)?;
+        Ok(Record::Lesson(Lesson {
+            id,
+            title,
+            text: self.get("text")?.unwrap_or_default(),
+            challenge: self.class(Axis::Challenge, "challenge", "challenge")?,
+            applies_to: AppliesTo {
+                function: self.classes(Axis::Function, "applies_function")?,
+                mode: self.classes(Axis::Mode, "applies_mode")?,
+            },
+            source: self.get("source")?,
+            examples: self.list("examples")?,
+        }))
     }
 }
 
@@ -604,6 +647,38 @@ impl Iterator for CsvRecords {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn years_are_read_from_the_forms_registries_write() {
+        assert_eq!(parse_year("2002"), Some(2002));
+        assert_eq!(parse_year("2002-09-01"), Some(2002));
+        assert_eq!(parse_year("01/09/2002"), Some(2002));
+        assert_eq!(parse_year("September 2002"), Some(2002));
+        assert_eq!(parse_year(" since 1998 "), Some(1998));
+        // Two-digit years, phone-like numbers and out-of-range years are
+        // not guessed.
+        assert_eq!(parse_year("02"), None);
+        assert_eq!(parse_year("12345"), None);
+        assert_eq!(parse_year("0999"), None);
+        assert_eq!(parse_year("n/a"), None);
+    }
+
+    #[test]
+    fn a_partner_keeps_its_name_and_a_known_sector_or_gets_other() {
+        let p = parse_partner("World Health Organization (un)");
+        assert_eq!(
+            (p.name.as_str(), p.sector),
+            ("World Health Organization", Sector::Un)
+        );
+        let p = parse_partner("Rotary International (civil society)");
+        assert_eq!(p.sector, Sector::CivilSociety);
+        // A parenthesis that is not a sector stays part of the name.
+        let p = parse_partner("Global Water Partnership (GWP)");
+        assert_eq!(
+            (p.name.as_str(), p.sector),
+            ("Global Water Partnership (GWP)", Sector::Other)
+        );
+    }
 
     #[test]
     fn crlf_becomes_lf_across_chunk_boundaries() {

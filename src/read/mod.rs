@@ -248,9 +248,29 @@ pub fn slugify(text: &str) -> String {
             dash = true;
         }
     }
+    // Cut first, then trim: a cut can end on a dash.
+    slug.truncate(80);
     while slug.ends_with('-') {
         slug.pop();
     }
-    slug.truncate(80);
     slug
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs_are_lowercase_ascii_words_joined_by_dashes() {
+        assert_eq!(
+            slugify("Global Alliance for Vaccines & Immunization"),
+            "global-alliance-for-vaccines-immunization"
+        );
+        assert_eq!(slugify("  --UN-Water--  "), "un-water");
+        assert_eq!(slugify("Salud Mesoamérica 2015"), "salud-mesoam-rica-2015");
+        assert_eq!(slugify("!!!"), "");
+        let long = "word ".repeat(40);
+        assert!(slugify(&long).len() <= 80);
+        assert!(!slugify(&long).ends_with('-'));
+    }
 }

@@ -6,7 +6,8 @@ use super::AppState;
 use crate::analyze::Analyzer;
 use crate::classify::AxisPrediction;
 use crate::error::{Error, InternalError, UserError};
-use crate::index::{Hit, IngestOptions, SearchRequest};
+use crate::index::{Hit, SearchRequest};
+use crate::ingest::IngestOptions;
 use crate::ingest::{ingest as ingest_records, Input};
 use crate::read::{self, ColumnMap, Format};
 use crate::record::{Kind, Lesson, Partnership, Record};
@@ -293,9 +294,12 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
     .await
 }
 
-/// The typology the server was built with, so the page draws its filters
-/// and badges from it instead of keeping a copy.
+/// The typology the server was built with, so the page draws its filters,
+/// badges and tooltips from it instead of keeping a copy: kinds and their
+/// axes, each axis's classes in the codebook's order, sectors, scopes, and
+/// every value's title and definition.
 async fn typology() -> Json<Value> {
+    use crate::typology::{presentation, Scope};
     let kinds: BTreeMap<&str, Value> = Kind::ALL
         .iter()
         .map(|k| (k.name(), json!({ "axes": k.axes() })))
@@ -303,17 +307,32 @@ async fn typology() -> Json<Value> {
     let axes: BTreeMap<&str, Value> = Axis::ALL
         .iter()
         .map(|a| {
-            (
-                a.name(),
-                json!({ "kind": a.kind(), "classes": a.classes() }),
-            )
+            let body = json!({
+                "kind": a.kind(),
+                "title": a.title(),
+                "classes": a.codebook_order(),
+            });
+            (a.name(), body)
+        })
+        .collect();
+    let names = Kind::ALL
+        .iter()
+        .map(|k| k.name())
+        .chain(Axis::ALL.iter().flat_map(|a| a.classes().iter().copied()))
+        .chain(Sector::ALL.iter().map(|s| s.name()))
+        .chain(Scope::ALL.iter().map(|s| s.name()));
+    let values: BTreeMap<&str, Value> = names
+        .filter_map(|name| {
+            let (title, definition) = presentation(name)?;
+            Some((name, json!({ "title": title, "definition": definition })))
         })
         .collect();
     Json(json!({
         "kinds": kinds,
         "axes": axes,
         "sectors": Sector::ALL,
-        "scopes": crate::typology::Scope::ALL,
+        "scopes": Scope::ALL,
+        "values": values,
     }))
 }
 

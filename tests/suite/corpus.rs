@@ -128,3 +128,121 @@ fn the_dataset_card_matches_the_generated_tables() {
         "corpus/README.md is stale: run `partnerkb stats --corpus corpus --update-card corpus/README.md`"
     );
 }
+
+/// Lower-case letters and digits only: "The Global Fund (GFATM)" and
+/// "the-global-fund-gfatm" meet.
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[test]
+fn the_dev_set_is_valid_held_out_labelled_twice_and_original() {
+    let dev_dir = root().join("corpus/dev");
+    let dev = corpus::load_partnerships(&dev_dir.join("partnerships.jsonl"))
+        .expect("every dev record is valid");
+    let training = corpus::load_partnerships(&root().join("corpus/partnerships.jsonl")).unwrap();
+    assert!(dev.len() >= 120, "{} dev records", dev.len());
+
+    // Held out: no dev partnership is in training, by id or by name.
+    let training_ids: HashSet<&str> = training.iter().map(|p| p.id.as_str()).collect();
+    let training_names: HashSet<String> = training.iter().map(|p| squash(&p.name)).collect();
+    let mut ids = HashSet::new();
+    for p in &dev {
+        assert!(ids.insert(p.id.as_str()), "duplicate dev id {}", p.id);
+        assert!(
+            !training_ids.contains(p.id.as_str()),
+            "{} is in training",
+            p.id
+        );
+        assert!(
+            !training_names.contains(&squash(&p.name)),
+            "{} ({}) is in training by name",
+            p.id,
+            p.name
+        );
+    }
+
+    // Every record labelled on both axes, with the registries' mix: every
+    // mode class present in numbers, implementation and coordination the
+    // largest.
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for p in &dev {
+        for axis in Axis::PARTNERSHIP {
+            let class = p
+                .gold(axis)
+                .unwrap_or_else(|| panic!("{}: no {axis} label", p.id));
+            *counts.entry(class.name()).or_default() += 1;
+        }
+    }
+    for (class, minimum) in [
+        ("implementation", 40),
+        ("coordination", 40),
+        ("negotiation", 12),
+        ("operational", 40),
+        ("advocacy", 40),
+    ] {
+        let n = counts.get(class).copied().unwrap_or(0);
+        assert!(n >= minimum, "dev {class}: {n} < {minimum}");
+    }
+
+    // Two passes and a source note for every record; every style used.
+    let a = corpus::load_pass(&dev_dir.join("labels_a.jsonl")).unwrap();
+    let b = corpus::load_pass(&dev_dir.join("labels_b.jsonl")).unwrap();
+    let sources = corpus::load_sources(&dev_dir.join("sources.jsonl")).unwrap();
+    for (name, listed) in [
+        (
+            "labels_a",
+            a.iter().map(|l| l.id.as_str()).collect::<HashSet<_>>(),
+        ),
+        ("labels_b", b.iter().map(|l| l.id.as_str()).collect()),
+        ("sources", sources.iter().map(|s| s.id.as_str()).collect()),
+    ] {
+        assert_eq!(listed, ids, "{name} covers exactly the dev records");
+    }
+    let styles: HashSet<&str> = sources.iter().map(|s| s.style.as_str()).collect();
+    for style in [
+        "registry_form",
+        "fact_sheet",
+        "business_initiative",
+        "website",
+        "press_release",
+        "annual_report",
+        "directory_profile",
+    ] {
+        assert!(styles.contains(style), "no {style} record");
+    }
+
+    // The card's tables are the command's output.
+    let report = corpus::report(&dev, &[], Some((&a, &b))).with_sources(&sources);
+    let card = std::fs::read_to_string(dev_dir.join("README.md")).unwrap();
+    assert!(
+        card.contains(&report.to_markdown()),
+        "corpus/dev/README.md is stale: run `partnerkb stats --corpus corpus/dev --update-card corpus/dev/README.md`"
+    );
+
+    let Some(paper) = shared("mission/msp-paper.txt") else {
+        eprintln!("skipped the dev set's copy check: ../shared/mission/msp-paper.txt is absent");
+        return;
+    };
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_lowercase())
+            .collect()
+    };
+    let paper_words = words(&std::fs::read_to_string(paper).unwrap());
+    let shingles: HashSet<&[String]> = paper_words.windows(12).collect();
+    for p in &dev {
+        let w = words(&p.description);
+        if let Some(run) = w.windows(12).find(|s| shingles.contains(s)) {
+            panic!(
+                "{} shares a 12-word run with the mandate paper: {}",
+                p.id,
+                run.join(" ")
+            );
+        }
+    }
+}

@@ -508,7 +508,8 @@ fn label_facet_counts_equal_what_selecting_them_returns_gold_only_or_not() {
 #[test]
 fn searches_without_facets_return_the_same_hits_and_cap_the_count() {
     use partnerkb::classify::Model;
-    use partnerkb::index::{IngestOptions, KnowledgeBase, SearchRequest};
+    use partnerkb::index::{KnowledgeBase, SearchRequest};
+    use partnerkb::ingest::IngestOptions;
     use partnerkb::ingest::{ingest, Input, Labeller};
     use partnerkb::read::{self, Format};
     use partnerkb::Kind;

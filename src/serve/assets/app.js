@@ -11,66 +11,34 @@
 (() => {
   // ---- Vocabulary ---------------------------------------------------------
 
-  const AXIS_NAMES = {
-    function: 'Function',
-    mode: 'Mode',
-    challenge: 'Challenge',
-    sector: 'Partner sector',
-  };
-
-  // Facet values in the order a reader expects them (not alphabetical).
-  const FACET_VALUES = {
-    function: ['operational', 'advocacy'],
-    mode: ['negotiation', 'coordination', 'implementation'],
-    challenge: [
-      'inclusion', 'purpose_roles', 'participation_power', 'accountability',
-      'strategic_influence', 'institutionalizing', 'framing',
-    ],
-    sector: ['un', 'government', 'business', 'civil_society', 'academia', 'foundation', 'other'],
-  };
-  const FACET_AXES = Object.keys(FACET_VALUES);
-  const CLASS_AXES = ['function', 'mode', 'challenge'];
-  const TYPE_AXES = ['function', 'mode'];
-
-  const VALUE_NAMES = {
-    operational: 'Operational',
-    advocacy: 'Advocacy',
-    negotiation: 'Negotiation',
-    coordination: 'Coordination',
-    implementation: 'Implementation',
-    inclusion: 'Inclusion',
-    purpose_roles: 'Purpose & roles',
-    participation_power: 'Participation & power',
-    accountability: 'Accountability',
-    strategic_influence: 'Strategic influence',
-    institutionalizing: 'Institutionalizing',
-    framing: 'Framing',
-    un: 'UN',
-    government: 'Government',
-    business: 'Business',
-    civil_society: 'Civil society',
-    academia: 'Academia',
-    foundation: 'Foundation',
-    other: 'Other',
-    partnership: 'Partnership',
-    lesson: 'Lesson',
-  };
-
+  // The typology comes from the server (GET /api/typology), so a class
+  // added to the codebook needs no edit here. Filled in by loadTypology()
+  // before anything is drawn.
+  const AXIS_NAMES = { sector: 'Partner sector' };
+  // Facet values in the codebook's order (not alphabetical).
+  const FACET_VALUES = {};
+  let FACET_AXES = [];
+  let CLASS_AXES = [];
+  let TYPE_AXES = [];
+  const VALUE_NAMES = {};
   // One-line definitions from the codebook, shown as tooltips.
-  const VALUE_HELP = {
-    operational: 'Delivers things: services, goods, projects, research, finance for projects',
-    advocacy: 'Changes minds, agendas, policies or rules',
-    negotiation: 'Partners bargain to agree rules, standards or a shared position',
-    coordination: 'Partners keep acting on their own; the partnership aligns them',
-    implementation: 'Partners pool resources to run a programme together',
-    inclusion: 'Stakeholder analysis, selecting and screening partners',
-    purpose_roles: 'Common purpose, results focus, partner roles and commitments',
-    participation_power: 'Power differences, decision rules, facilitation and brokering',
-    accountability: 'Transparency, monitoring, evaluation and reporting',
-    strategic_influence: 'Links to global agreements, official agendas and host organisations',
-    institutionalizing: 'Organisational strategy and partnering capacities',
-    framing: 'Definitions, typologies, limits and risks',
-  };
+  const VALUE_HELP = {};
+
+  async function loadTypology() {
+    const typology = await api('api/typology');
+    CLASS_AXES = Object.keys(typology.axes);
+    TYPE_AXES = typology.kinds.partnership.axes;
+    for (const axis of CLASS_AXES) {
+      FACET_VALUES[axis] = typology.axes[axis].classes;
+      AXIS_NAMES[axis] = typology.axes[axis].title;
+    }
+    FACET_VALUES.sector = typology.sectors;
+    FACET_AXES = Object.keys(FACET_VALUES);
+    for (const [value, shown] of Object.entries(typology.values)) {
+      VALUE_NAMES[value] = shown.title;
+      if (shown.definition) VALUE_HELP[value] = shown.definition;
+    }
+  }
 
   const valueName = (v) => VALUE_NAMES[v] || String(v).replace(/_/g, ' ');
   const axisName = (a) => AXIS_NAMES[a] || String(a).replace(/_/g, ' ');
@@ -977,7 +945,13 @@
 
   // ---- Wiring -------------------------------------------------------------
 
-  function init() {
+  async function init() {
+    try {
+      await loadTypology();
+    } catch (err) {
+      showError($('search-error'), `The page could not load the typology from the server: ${err.message}`);
+      return;
+    }
     buildChips();
     const recordRef = readUrl();
     syncControls();

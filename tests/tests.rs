@@ -18,3 +18,5 @@ mod ingest_search;
 mod serve;
 #[path = "suite/typed_core.rs"]
 mod typed_core;
+#[path = "suite/newcomer.rs"]
+mod newcomer;

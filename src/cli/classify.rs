@@ -104,25 +104,25 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
             args.evidence,
         )?;
         if args.json {
-            println!("{}", record_json("text", &predictions));
+            outln!("{}", record_json("text", &predictions))?;
         } else {
             for (axis, p) in &predictions {
-                println!(
+                outln!(
                     "{:<9} {} ({:.0}%)",
                     axis.name(),
                     p.label,
                     p.probability * 100.0
-                );
+                )?;
                 let terms: Vec<String> = p
                     .evidence
                     .iter()
                     .map(|e| format!("{} ({:+.3})", e.term, e.weight))
                     .collect();
                 if !terms.is_empty() {
-                    println!("          evidence: {}", terms.join(", "));
+                    outln!("          evidence: {}", terms.join(", "))?;
                 }
                 if let Some(s) = &p.sentence {
-                    println!("          sentence: {s}");
+                    outln!("          sentence: {s}")?;
                 }
             }
         }

@@ -14,13 +14,13 @@ pub struct DoctorArgs {}
 pub fn run(g: &Globals, _args: DoctorArgs) -> Result<ExitCode> {
     let mut healthy = true;
     match g.model() {
-        Ok(m) => println!(
+        Ok(m) => outln!(
             "model: ok (format {}, trained {} on corpus {:.12}…, checksum verified)",
             m.format_version, m.training.trained_on, m.training.corpus_sha256
-        ),
+        )?,
         Err(e) => {
             healthy = false;
-            println!("model: DAMAGED: {}", super::describe(&e));
+            outln!("model: DAMAGED: {}", super::describe(&e))?;
         }
     }
     match g
@@ -28,23 +28,23 @@ pub fn run(g: &Globals, _args: DoctorArgs) -> Result<ExitCode> {
         .and_then(|kb| Ok((kb.path().to_path_buf(), kb.verify()?)))
     {
         Ok((path, (damaged, read))) if damaged.is_empty() => {
-            println!(
+            outln!(
                 "index {}: ok ({read} documents read, checksums verified)",
                 path.display()
-            )
+            )?
         }
         Ok((path, (damaged, _))) => {
             healthy = false;
             let names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
-            println!(
+            outln!(
                 "index {}: DAMAGED files: {}",
                 path.display(),
                 names.join(", ")
-            );
+            )?;
         }
         Err(e) => {
             healthy = false;
-            println!("index: DAMAGED or unreadable: {}", super::describe(&e));
+            outln!("index: DAMAGED or unreadable: {}", super::describe(&e))?;
         }
     }
     Ok(if healthy {

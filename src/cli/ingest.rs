@@ -132,7 +132,7 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
             .map(|e| e.to_string())
             .collect::<Vec<_>>());
         v["seconds"] = serde_json::json!(progress.elapsed());
-        println!("{v}");
+        outln!("{v}")?;
     } else {
         eprintln!(
             "partnerkb: {} read, {} indexed, {} rejected, {} labels predicted; index {} now holds {} documents ({:.2}s)",

@@ -14,6 +14,24 @@
 //! The split follows the library's error type ([`partnerkb::Error`]):
 //! [`partnerkb::UserError`] is 2, [`partnerkb::InternalError`] is 3.
 
+/// `println!` that returns the write error instead of panicking: with
+/// `partnerkb stats | head -1` stdout closes early, the error (a broken
+/// pipe) travels up with `?`, and [`main`] ends quietly with status 0.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `print!` as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod classify;
 mod compact;
 mod doctor;
@@ -135,9 +153,17 @@ fn exit_status(err: &anyhow::Error) -> u8 {
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    let broken = |io: &std::io::Error| io.kind() == std::io::ErrorKind::BrokenPipe;
     err.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        e.downcast_ref::<std::io::Error>().is_some_and(broken)
+            // The csv and serde_json writers wrap the I/O error of what
+            // they write to stdout.
+            || e.downcast_ref::<csv::Error>().is_some_and(|c| match c.kind() {
+                csv::ErrorKind::Io(io) => broken(io),
+                _ => false,
+            })
+            || e.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
 }
 

@@ -65,7 +65,7 @@ pub fn run(g: &Globals, args: ServeArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let local = listener.local_addr()?;
-        println!(
+        outln!(
             "listening on http://{local} ({} documents, {})",
             kb.num_docs(),
             if config.write_token.is_some() {
@@ -73,7 +73,7 @@ pub fn run(g: &Globals, args: ServeArgs) -> Result<ExitCode> {
             } else {
                 "read-only"
             }
-        );
+        )?;
         use std::io::Write;
         std::io::stdout().flush()?;
         let app = serve::router(kb, model, config);

@@ -77,28 +77,28 @@ pub fn run(g: &Globals, args: StatsArgs) -> Result<ExitCode> {
             std::fs::write(card, updated).with_context(|| format!("writing {}", card.display()))?;
         }
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", serde_json::to_string_pretty(&report)?)?;
         } else if args.update_card.is_none() {
-            print!("{}", report.to_markdown());
+            out!("{}", report.to_markdown())?;
         }
         return Ok(ExitCode::SUCCESS);
     }
     let kb = g.knowledge_base(false)?;
     let stats = kb.stats()?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        outln!("{}", serde_json::to_string_pretty(&stats)?)?;
     } else {
-        println!("{} documents in {}", stats.total, kb.path().display());
+        outln!("{} documents in {}", stats.total, kb.path().display())?;
         for (facet, counts) in &stats.facets {
             if counts.is_empty() {
                 continue;
             }
-            println!("\n{facet}:");
+            outln!("\n{facet}:")?;
             for (k, v) in counts {
                 let gold = stats.gold.get(facet).and_then(|g| g.get(k));
                 match gold {
-                    Some(g) => println!("  {k:<28} {v:>7}  ({g} gold)"),
-                    None => println!("  {k:<28} {v:>7}"),
+                    Some(g) => outln!("  {k:<28} {v:>7}  ({g} gold)")?,
+                    None => outln!("  {k:<28} {v:>7}")?,
                 }
             }
         }

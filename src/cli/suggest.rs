@@ -79,20 +79,20 @@ pub fn run(g: &Globals, args: SuggestArgs) -> Result<ExitCode> {
     candidates.truncate(args.count);
     for s in &candidates {
         if args.json {
-            println!("{}", serde_json::to_string(s)?);
+            outln!("{}", serde_json::to_string(s)?)?;
         } else {
             let probs: Vec<String> = s
                 .probabilities
                 .iter()
                 .map(|(k, v)| format!("{k} {:.0}%", v * 100.0))
                 .collect();
-            println!(
+            outln!(
                 "{:<50} {:<9} margin {:.2}  {}",
                 s.id,
                 s.axis,
                 s.margin,
                 probs.join(", ")
-            );
+            )?;
         }
     }
     Ok(if candidates.is_empty() {

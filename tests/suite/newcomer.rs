@@ -1,0 +1,61 @@
+//! Regression tests for what a newcomer hit (issue 17), each named after
+//! the sharp edge it pins.
+
+use crate::util::{root, run};
+use std::process::{Command, Stdio};
+
+/// The real binary as a plain process, isolated like `util::partnerkb`.
+fn process(data_home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("partnerkb"));
+    cmd.env("XDG_DATA_HOME", data_home)
+        .env("HOME", data_home)
+        .env_remove("PARTNERKB_INDEX")
+        .env_remove("PARTNERKB_MODEL")
+        .current_dir(root());
+    cmd
+}
+
+#[test]
+fn a_reader_that_closes_stdout_early_ends_every_command_quietly_with_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Build the default index once, so the commands below only write.
+    let (code, _, err) = run(crate::util::partnerkb(tmp.path()).args(["stats"]));
+    assert_eq!(code, 0, "{err}");
+    let registry = tmp.path().join("gen.csv");
+    let (code, _, err) = run(crate::util::partnerkb(tmp.path())
+        .args(["generate", "--count", "3000", "--output"])
+        .arg(&registry));
+    assert_eq!(code, 0, "{err}");
+    let registry = registry.to_str().unwrap();
+    let commands: &[&[&str]] = &[
+        &["stats"],
+        &["stats", "--json"],
+        &["stats", "--corpus", "corpus"],
+        &["doctor"],
+        &["search", "water"],
+        &["search", "water", "--json"],
+        &["classify", "a network of agencies sharing data"],
+        &["classify", "--input", registry],
+        &["classify", "--input", registry, "--format", "csv"],
+        &["suggest", "--input", registry, "-n", "1000"],
+        &["generate", "--count", "20000"],
+    ];
+    for args in commands {
+        let mut child = process(tmp.path())
+            .args(*args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before the first write: every write fails
+        // with a broken pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("error"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -85,12 +85,6 @@ pub enum UserError {
     /// A search query could not be parsed.
     #[error("query syntax error: {0}")]
     QuerySyntax(String),
-    /// A search query longer than a search box can mean.
-    #[error("query longer than {max} characters")]
-    QueryTooLong {
-        /// The longest query accepted.
-        max: usize,
-    },
     /// A kind, axis, class, sector or scope that the typology lacks.
     #[error(transparent)]
     UnknownValue(#[from] UnknownValue),
@@ -151,7 +145,6 @@ impl UserError {
             UserError::Input { .. } => "unreadable_input",
             UserError::UnknownFormat { .. } => "unknown_format",
             UserError::QuerySyntax(_) => "query_syntax",
-            UserError::QueryTooLong { .. } => "query_too_long",
             UserError::UnknownValue(_) => "unknown_value",
             UserError::WrongAxis { .. } => "wrong_axis",
             UserError::ColumnMapping { .. } => "column_mapping",

@@ -14,9 +14,9 @@ mod corpus;
 mod fuzz_regressions;
 #[path = "suite/ingest_search.rs"]
 mod ingest_search;
+#[path = "suite/newcomer.rs"]
+mod newcomer;
 #[path = "suite/serve.rs"]
 mod serve;
 #[path = "suite/typed_core.rs"]
 mod typed_core;
-#[path = "suite/newcomer.rs"]
-mod newcomer;

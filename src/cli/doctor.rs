@@ -16,7 +16,9 @@ pub fn run(g: &Globals, _args: DoctorArgs) -> Result<ExitCode> {
     match g.model() {
         Ok(m) => outln!(
             "model: ok (format {}, trained {} on corpus {:.12}…, checksum verified)",
-            m.format_version, m.training.trained_on, m.training.corpus_sha256
+            m.format_version,
+            m.training.trained_on,
+            m.training.corpus_sha256
         )?,
         Err(e) => {
             healthy = false;
@@ -27,12 +29,10 @@ pub fn run(g: &Globals, _args: DoctorArgs) -> Result<ExitCode> {
         .knowledge_base(false)
         .and_then(|kb| Ok((kb.path().to_path_buf(), kb.verify()?)))
     {
-        Ok((path, (damaged, read))) if damaged.is_empty() => {
-            outln!(
-                "index {}: ok ({read} documents read, checksums verified)",
-                path.display()
-            )?
-        }
+        Ok((path, (damaged, read))) if damaged.is_empty() => outln!(
+            "index {}: ok ({read} documents read, checksums verified)",
+            path.display()
+        )?,
         Ok((path, (damaged, _))) => {
             healthy = false;
             let names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();

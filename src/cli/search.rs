@@ -72,6 +72,9 @@ pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
     let req = args.request();
     let kb = g.knowledge_base(false)?;
     let results = kb.search(&req)?;
+    for note in results.notes.lines() {
+        eprintln!("partnerkb: note: {note}");
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer(&mut out, &results)?;

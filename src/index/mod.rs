@@ -5,11 +5,13 @@
 //! restricted to human labels without a second index. Records are stored
 //! whole as JSON so that what comes out is exactly what went in.
 
+mod query;
 mod schema;
 mod search;
 mod top_hits;
 mod writer;
 
+pub use query::{Correction, QueryNotes};
 pub use schema::{Fields, SCHEMA_VERSION};
 pub use search::{FacetCounts, Hit, SearchRequest, SearchResults, Stats};
 pub use writer::{KbWriter, WriterOptions};

@@ -1,6 +1,7 @@
 //! Searching: BM25 over title and text, type filters, facet counts,
 //! snippets.
 
+use super::query::QueryNotes;
 use super::top_hits;
 use super::KnowledgeBase;
 use crate::error::{InternalError, Result, UserError};
@@ -11,19 +12,17 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, TermQuery,
-    TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
-/// Title matches weigh this much more than body matches.
-const TITLE_BOOST: f32 = 2.0;
 /// Added to lessons that apply to the requested partnership type, so they
 /// rank above every lesson that does not (BM25 scores stay far below it).
 const TYPE_MATCH_BOOST: f32 = 1000.0;
-/// Longest query accepted; longer input is a paste accident, not a search.
+/// Longest query searched; the rest of a longer one (a pasted page) is cut
+/// off, with a note.
 const MAX_QUERY_CHARS: usize = 2000;
 
 /// A search. Its values are typed, parsed once from the command line or
@@ -105,12 +104,6 @@ impl SearchRequest {
                 return Err(UserError::WrongAxis { class, axis }.into());
             }
         }
-        if self.query.chars().count() > MAX_QUERY_CHARS {
-            return Err(UserError::QueryTooLong {
-                max: MAX_QUERY_CHARS,
-            }
-            .into());
-        }
         Ok(())
     }
 
@@ -185,6 +178,10 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Counts over the whole matching set.
     pub facets: FacetCounts,
+    /// How the query was read (plain words, corrections, a cut), when
+    /// there is something to say.
+    #[serde(rename = "reading", skip_serializing_if = "QueryNotes::is_empty")]
+    pub notes: QueryNotes,
 }
 
 /// What is in the index.
@@ -244,7 +241,7 @@ fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 /// Same matches and the same scores (a sum of sums is a sum), but tantivy
 /// prunes with block-WAND only a flat union of terms, and the parser nests
 /// one union per word.
-fn flatten_disjunction(query: Box<dyn Query>) -> Box<dyn Query> {
+pub(super) fn flatten_disjunction(query: Box<dyn Query>) -> Box<dyn Query> {
     fn leaves(query: &dyn Query, out: &mut Vec<Box<dyn Query>>) -> bool {
         let Some(boolean) = query.downcast_ref::<BooleanQuery>() else {
             out.push(query.box_clone());
@@ -265,27 +262,6 @@ fn flatten_disjunction(query: Box<dyn Query>) -> Box<dyn Query> {
 }
 
 impl KnowledgeBase {
-    /// Parse the user's query text into a tantivy query.
-    fn text_query(&self, text: &str) -> Result<Option<Box<dyn Query>>> {
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        let f = self.fields();
-        let mut parser = QueryParser::for_index(self.index(), vec![f.title, f.body]);
-        parser.set_field_boost(f.title, TITLE_BOOST);
-        let query = parser
-            .parse_query(text)
-            .map_err(|e| UserError::QuerySyntax(format!("{e} in `{text}`")))?;
-        // Some queries parse but cannot run against this schema (`nofield:*`,
-        // or `title:*` on a field that is not fast): tantivy says so only
-        // when searching, as an index failure. Building the weight here
-        // reports it as the query error it is.
-        query
-            .weight(EnableScoring::disabled_from_schema(&self.index().schema()))
-            .map_err(|e| UserError::QuerySyntax(format!("{e} in `{text}`")))?;
-        Ok(Some(flatten_disjunction(query)))
-    }
-
     /// Ids of the partnerships that lessons cite as examples and that are
     /// labelled `class` on `axis`. It starts from the cited ids (the
     /// `examples` term dictionary: a few per lesson) instead of from every
@@ -363,11 +339,15 @@ impl KnowledgeBase {
     }
 
     /// Build the full query for a request.
-    fn build_query(&self, searcher: &Searcher, req: &SearchRequest) -> Result<Box<dyn Query>> {
+    fn build_query(
+        &self,
+        searcher: &Searcher,
+        req: &SearchRequest,
+        text: Option<&dyn Query>,
+    ) -> Result<Box<dyn Query>> {
         let mut clauses = vec![(
             Occur::Must,
-            self.text_query(&req.query)?
-                .unwrap_or_else(|| Box::new(AllQuery)),
+            text.map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone()),
         )];
         // Filters select, they do not score: a hit's score is its text
         // score alone, the same as on the pruned path.
@@ -457,12 +437,13 @@ impl KnowledgeBase {
         &self,
         searcher: &Searcher,
         req: &SearchRequest,
+        text: Option<&dyn Query>,
         k: usize,
     ) -> Result<Option<(top_hits::Ranked, Box<dyn Query>)>> {
         let Some(key) = req.filter_key() else {
             return Ok(None);
         };
-        let Some(text) = self.text_query(&req.query)? else {
+        let Some(text) = text else {
             return Ok(None);
         };
         let clauses = self.filter_clauses(searcher, req)?;
@@ -472,8 +453,8 @@ impl KnowledgeBase {
             let query = BooleanQuery::new(clauses);
             Some(self.filters.bitsets(searcher, &key, &query)?)
         };
-        let ranked = top_hits::search(searcher, &*text, filter, k)?;
-        Ok(Some((ranked, text)))
+        let ranked = top_hits::search(searcher, text, filter, k)?;
+        Ok(Some((ranked, text.box_clone())))
     }
 
     /// Run a search.
@@ -487,10 +468,15 @@ impl KnowledgeBase {
         let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
         let offset = req.offset.min(docs);
         let limit = req.limit.clamp(1, (docs - offset).max(1));
+        let (typed, cut) = cut_query(&req.query);
+        let reading = self.read_query(&searcher, typed)?;
+        let mut notes = reading.notes;
+        notes.cut_at = cut.then_some(MAX_QUERY_CHARS);
+        let text = reading.query.as_deref();
         let pruned = if req.facets {
             None
         } else {
-            self.search_pruned(&searcher, req, offset + limit)?
+            self.search_pruned(&searcher, req, text, offset + limit)?
         };
         let ranking = match pruned {
             Some((ranked, text)) => Ranking {
@@ -500,9 +486,9 @@ impl KnowledgeBase {
                 facets: FacetCounts::new(),
                 query: text,
             },
-            None => self.search_counted(&searcher, req, offset, limit)?,
+            None => self.search_counted(&searcher, req, text, offset, limit)?,
         };
-        let snippets = if req.query.trim().is_empty() {
+        let snippets = if text.is_none() {
             None
         } else {
             let mut g = SnippetGenerator::create(&searcher, &*ranking.query, self.fields().body)?;
@@ -520,11 +506,13 @@ impl KnowledgeBase {
                 .map(|(score, addr)| self.hit(&searcher, addr, score, snippets.as_ref()))
                 .collect::<Result<Vec<Hit>>>()?
         };
+        self.name_corrections(&mut notes, &hits);
         Ok(SearchResults {
             total: ranking.total,
             total_exact: ranking.total_exact,
             hits,
             facets: ranking.facets,
+            notes,
         })
     }
 
@@ -534,10 +522,11 @@ impl KnowledgeBase {
         &self,
         searcher: &Searcher,
         req: &SearchRequest,
+        text: Option<&dyn Query>,
         offset: usize,
         limit: usize,
     ) -> Result<Ranking> {
-        let query = self.build_query(searcher, req)?;
+        let query = self.build_query(searcher, req, text)?;
         let facets = req.facets.then(|| facet_collector("facets", &FACET_ROOTS));
         // With `gold_only` the label filters match gold labels, so the
         // label counts must come from the gold field too, or a chip would
@@ -651,6 +640,67 @@ impl KnowledgeBase {
             facets: collect_counts(&all, &STATS_ROOTS),
             gold: collect_counts(&gold, &AXIS_ROOTS),
         })
+    }
+}
+
+/// The query, cut at [`MAX_QUERY_CHARS`] (on a word boundary when there
+/// is one) and whether it was cut.
+fn cut_query(text: &str) -> (&str, bool) {
+    let Some((end, _)) = text.char_indices().nth(MAX_QUERY_CHARS) else {
+        return (text, false);
+    };
+    let head = &text[..end];
+    let end = head.rfind(char::is_whitespace).unwrap_or(end);
+    (&text[..end], true)
+}
+
+impl KnowledgeBase {
+    /// A correction is found as a stem (`vaccin`); say it as a word of the
+    /// first hit that has it (`vaccine`), else as the stem.
+    fn name_corrections(&self, notes: &mut QueryNotes, hits: &[Hit]) {
+        if notes.corrections.is_empty() {
+            return;
+        }
+        let mut analyzer = crate::analyze::Analyzer::default();
+        for correction in &mut notes.corrections {
+            let word = hits.iter().find_map(|hit| {
+                let body = ["description", "text"]
+                    .iter()
+                    .find_map(|k| hit.record.get(*k).and_then(|v| v.as_str()))
+                    .unwrap_or_default();
+                [hit.title.as_str(), hit.snippet.as_str(), body]
+                    .into_iter()
+                    .find_map(|text| {
+                        analyzer
+                            .tokens_with_offsets(text)
+                            .into_iter()
+                            .find(|t| t.term == correction.term)
+                            .map(|t| text[t.start..t.end].to_lowercase())
+                    })
+            });
+            // Not among the hits shown: the first record that has it.
+            let word = word.or_else(|| {
+                let f = self.fields();
+                let searcher = self.searcher();
+                let query = TermQuery::new(
+                    Term::from_field_text(f.body, &correction.term),
+                    IndexRecordOption::Basic,
+                );
+                let top = searcher
+                    .search(&query, &TopDocs::with_limit(1).order_by_score())
+                    .ok()?;
+                let doc: TantivyDocument = searcher.doc(top.first()?.1).ok()?;
+                let body = doc.get_first(f.body)?.as_str()?.to_string();
+                analyzer
+                    .tokens_with_offsets(&body)
+                    .into_iter()
+                    .find(|t| t.term == correction.term)
+                    .map(|t| body[t.start..t.end].to_lowercase())
+            });
+            if let Some(word) = word {
+                correction.shown = word;
+            }
+        }
     }
 }
 

@@ -289,6 +289,9 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
             "limit": req.limit,
             "hits": results.hits,
             "facets": results.facets,
+            // How the query was read, structured and as sentences.
+            "reading": results.notes,
+            "notes": results.notes.lines(),
         })))
     })
     .await

@@ -211,20 +211,106 @@ fn csv_with_bom_crlf_and_partner_lists_is_read() {
 }
 
 #[test]
-fn query_syntax_errors_are_messages_not_panics() {
+fn plain_words_are_never_a_syntax_error_and_bad_labels_still_are() {
     let tmp = tempfile::tempdir().unwrap();
     let index = tmp.path().join("idx");
     ingest(tmp.path(), &index, &["corpus/lessons.jsonl"]);
-    let (code, _, err) = run(partnerkb(tmp.path())
-        .args(["search", "title:(", "--index"])
-        .arg(&index));
-    assert_eq!(code, 2);
-    assert!(err.contains("query syntax error"), "{err}");
+    // What a user types in a search box: each is searched, exit 0, and a
+    // query that was not valid syntax is said to be read as plain words.
+    for (query, read_as_words) in [
+        ("women's rights", false),
+        ("SDG 6: clean water", true),
+        (
+            "earmarked donor funding shifts the agency's priorities",
+            false,
+        ),
+        ("https://www.un.org/partnerships", true),
+        ("monitoring AND", true),
+        ("\"stakeholder analysis", true),
+        ("title:(stakeholder", true),
+        ("name:stakeholder", true),
+    ] {
+        let (code, out, err) = run(partnerkb(tmp.path())
+            .args(["search", query, "--index"])
+            .arg(&index));
+        assert_eq!(code, 0, "{query}: {err}");
+        assert!(!out.starts_with("0 matching"), "{query}: {out}");
+        assert_eq!(
+            err.contains("note: searched as plain words"),
+            read_as_words,
+            "{query}: {err}"
+        );
+    }
+    for lone in ["-", "+", "\"", "()"] {
+        let (code, out, err) = run(partnerkb(tmp.path())
+            .args(["search", lone, "--index"])
+            .arg(&index));
+        assert_eq!(code, 0, "{lone}: {err}");
+        assert!(err.contains("no words to search for"), "{lone}: {err}");
+        assert!(
+            out.starts_with("72 matching"),
+            "{lone}: every record: {out}"
+        );
+    }
     let (code, _, err) = run(partnerkb(tmp.path())
         .args(["search", "x", "--mode", "lobbying", "--index"])
         .arg(&index));
     assert_eq!(code, 2);
     assert!(err.contains("unknown mode value `lobbying`"), "{err}");
+}
+
+#[test]
+fn a_misspelt_word_is_searched_as_the_closest_indexed_word_below_exact_matches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("idx");
+    ingest(tmp.path(), &index, &["corpus/partnerships.jsonl"]);
+    let exact = search_json(tmp.path(), &index, &["vaccine", "-n", "100"]);
+    let typo = search_json(tmp.path(), &index, &["vacine", "-n", "100"]);
+    assert!(exact["total"].as_u64().unwrap() > 0);
+    assert_eq!(
+        typo["total"], exact["total"],
+        "same records as the right spelling"
+    );
+    assert_eq!(
+        typo["reading"]["corrections"][0]["typed"], "vacine",
+        "{}",
+        typo["reading"]
+    );
+    assert_eq!(
+        typo["reading"]["corrections"][0]["shown"], "vaccine",
+        "{}",
+        typo["reading"]
+    );
+    let (_, _, err) = run(partnerkb(tmp.path())
+        .args(["search", "vacine", "--index"])
+        .arg(&index));
+    assert!(err.contains("showing results for vaccine"), "{err}");
+    // British spelling finds the American one.
+    let british = search_json(tmp.path(), &index, &["immunisation", "-n", "100"]);
+    let american = search_json(tmp.path(), &index, &["immunization", "-n", "100"]);
+    assert!(american["total"].as_u64().unwrap() > 0);
+    assert_eq!(british["total"], american["total"]);
+    // Exact words rank above corrected ones: every hit that has the exact
+    // word `fund` comes before any hit that only has the correction of
+    // `vacine`.
+    let mixed = search_json(tmp.path(), &index, &["fund vacine", "-n", "300"]);
+    let mut analyzer = partnerkb::analyze::Analyzer::default();
+    let has_fund: Vec<bool> = mixed["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let text = format!("{} {}", h["title"], h["record"]["description"]);
+            analyzer.tokens(&text).iter().any(|t| t == "fund")
+        })
+        .collect();
+    let first_without = has_fund.iter().position(|f| !f).unwrap_or(has_fund.len());
+    assert!(
+        has_fund[first_without..].iter().all(|f| !f),
+        "an exact match ranked below a corrected one: {has_fund:?}"
+    );
+    // A correctly spelt word is not corrected.
+    assert!(exact.get("reading").is_none(), "{}", exact["reading"]);
 }
 
 #[test]

@@ -175,9 +175,29 @@ fn search_endpoint_filters_pages_and_counts_facets() {
         Some(lessons)
     );
 
-    // Errors: bad syntax, unknown label, unknown kind, bad paging, typos.
-    let (st, e) = get(&s, "/api/search?q=title:(");
-    assert_error(st, &e, 400, "query");
+    // Plain words are never an error: a query that is not valid syntax is
+    // searched as its words, and the answer says so.
+    for q in [
+        "women%27s%20rights",
+        "SDG%206%3A%20clean%20water",
+        "https%3A%2F%2Fwww.gavi.org",
+        "water%20AND",
+        "-",
+        "%2B",
+        "%22unbalanced",
+        "title:(",
+    ] {
+        let (st, body) = get(&s, &format!("/api/search?q={q}"));
+        assert_eq!(st, 200, "{q}: {body}");
+        assert!(body["notes"].is_array(), "{q}: {body}");
+    }
+    let (_, read) = get(&s, "/api/search?q=SDG%206%3A%20clean%20water");
+    assert_eq!(
+        read["reading"]["read_as_words"], "SDG 6 clean water",
+        "{read}"
+    );
+    assert!(read["total"].as_u64().unwrap() > 0, "{read}");
+    // Errors: unknown label, unknown kind, bad paging, typos.
     let (st, e) = get(&s, "/api/search?q=water&mode=bilateral");
     assert_error(st, &e, 400, "bilateral");
     let (st, e) = get(&s, "/api/search?kind=people");

@@ -195,7 +195,7 @@
 
   function searchMessage(err) {
     if (err.status === 400) {
-      return `The search could not be run: ${err.message}. Check for an unclosed quote or bracket, or search for plain words.`;
+      return `The search could not be run: ${err.message}.`;
     }
     return err.message;
   }
@@ -472,6 +472,11 @@
     list.textContent = '';
     count.textContent = countText(data, kindCounts);
     count.dataset.total = data ? String(Number(data.total) || 0) : '';
+    // How the server read the query: plain words, corrected spellings.
+    const notes = $('query-notes');
+    const lines = (data && Array.isArray(data.notes)) ? data.notes : [];
+    notes.textContent = lines.map((line) => line.charAt(0).toUpperCase() + line.slice(1)).join('. ');
+    notes.hidden = lines.length === 0;
     const hits = (data && data.hits) || [];
     for (const hit of hits) list.append(resultItem(hit));
     if (data && hits.length === 0) {

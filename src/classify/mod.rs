@@ -7,5 +7,5 @@ pub mod metrics;
 pub mod model;
 pub mod train;
 
-pub use model::{AxisPrediction, Evidence, Head, Model, BUNDLED_MODEL, FORMAT_VERSION};
+pub use model::{Algorithm, AxisPrediction, Evidence, Head, Model, BUNDLED_MODEL, FORMAT_VERSION};
 pub use train::{Learner, TrainConfig};

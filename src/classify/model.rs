@@ -35,8 +35,9 @@ pub struct Head {
     pub axis: Axis,
     /// Classes, in typology order (column order of `weights`).
     pub classes: Vec<String>,
-    /// `logistic` or `linear_svm`.
-    pub algorithm: String,
+    /// The learner the weights were fitted with. An unknown name in a
+    /// model file fails the load, instead of being taken for another.
+    pub algorithm: Algorithm,
     /// The regularisation setting chosen by cross-validation.
     pub regularization: f64,
     /// Softmax temperature fitted on out-of-fold scores (calibration).
@@ -54,14 +55,44 @@ pub struct Head {
 /// One configuration tried during model selection.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Candidate {
-    /// Algorithm name.
-    pub algorithm: String,
+    /// The learner.
+    pub algorithm: Algorithm,
     /// Regularisation (logistic: L2 alpha; SVM: C).
     pub regularization: f64,
     /// Cross-validated macro-F1.
     pub macro_f1: f64,
     /// Cross-validated accuracy.
     pub accuracy: f64,
+}
+
+/// The learners a head can be trained with, written in files by their
+/// snake_case names (`logistic`, `linear_svm`, `nb_svm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// Multinomial logistic regression (linfa-logistic).
+    Logistic,
+    /// Linear SVM one-vs-rest (linfa-svm).
+    LinearSvm,
+    /// Linear SVM one-vs-rest on naive-Bayes-scaled features (NBSVM).
+    NbSvm,
+}
+
+impl Algorithm {
+    /// The name used in model files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Logistic => "logistic",
+            Algorithm::LinearSvm => "linear_svm",
+            Algorithm::NbSvm => "nb_svm",
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Features of one kind of record.
@@ -703,4 +734,24 @@ pub fn softmax(scores: &[f32], temperature: f32) -> Vec<f64> {
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An algorithm this partnerkb does not know is refused at load,
+    /// naming it, rather than taken for logistic regression.
+    #[test]
+    fn an_unknown_algorithm_fails_the_load() {
+        let text =
+            BUNDLED_MODEL.replacen("\"algorithm\": \"nb_svm\"", "\"algorithm\": \"forest\"", 1);
+        assert_ne!(text, BUNDLED_MODEL, "the bundled model has an nb_svm head");
+        let err = Model::from_json("altered", &text).expect_err("unknown algorithm");
+        assert_eq!(err.code(), "bad_model");
+        assert!(
+            err.to_string().contains("unknown variant `forest`"),
+            "{err}"
+        );
+    }
 }

@@ -9,7 +9,7 @@
 use super::features::{self, SparseVec, Term, Vocabulary, VocabularyConfig};
 use super::metrics::{self, Metrics};
 use super::model::{
-    current_typology, Candidate, Featurizer, Head, Model, Provenance, FORMAT_VERSION,
+    current_typology, Algorithm, Candidate, Featurizer, Head, Model, Provenance, FORMAT_VERSION,
 };
 use crate::analyze::{self, Analyzer};
 use crate::error::{Result, TrainError};
@@ -208,15 +208,32 @@ pub enum Learner {
 }
 
 impl Learner {
-    fn name(self) -> &'static str {
-        match self {
-            Learner::Logistic(_) => "logistic",
-            Learner::LinearSvm(_) => "linear_svm",
-            Learner::NbSvm(_) => "nb_svm",
+    /// The learner of `algorithm` with regularisation `regularization`.
+    pub fn new(algorithm: Algorithm, regularization: f64) -> Learner {
+        match algorithm {
+            Algorithm::Logistic => Learner::Logistic(regularization),
+            Algorithm::LinearSvm => Learner::LinearSvm(regularization),
+            Algorithm::NbSvm => Learner::NbSvm(regularization),
         }
     }
 
-    fn regularization(self) -> f64 {
+    /// The learner a head was trained with. Its algorithm is typed, so a
+    /// model file naming an unknown one was refused when it was loaded.
+    pub fn of(head: &Head) -> Learner {
+        Learner::new(head.algorithm, head.regularization)
+    }
+
+    /// Which algorithm.
+    pub fn algorithm(self) -> Algorithm {
+        match self {
+            Learner::Logistic(_) => Algorithm::Logistic,
+            Learner::LinearSvm(_) => Algorithm::LinearSvm,
+            Learner::NbSvm(_) => Algorithm::NbSvm,
+        }
+    }
+
+    /// The regularisation setting (logistic: L2 alpha; SVMs: C).
+    pub fn regularization(self) -> f64 {
         match self {
             Learner::Logistic(a) | Learner::LinearSvm(a) | Learner::NbSvm(a) => a,
         }
@@ -502,7 +519,7 @@ pub fn select(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<
             .collect();
         let m = metrics::compute(&classes, &truth, &probs);
         candidates.push(Candidate {
-            algorithm: learner.name().into(),
+            algorithm: learner.algorithm(),
             regularization: learner.regularization(),
             macro_f1: m.macro_f1,
             accuracy: m.accuracy,
@@ -557,7 +574,7 @@ fn fit_head(
     Ok(Head {
         axis,
         classes: axis.classes().iter().map(|c| c.to_string()).collect(),
-        algorithm: selection.chosen.name().into(),
+        algorithm: selection.chosen.algorithm(),
         regularization: selection.chosen.regularization(),
         temperature: selection.temperature,
         weights: model.weights,
@@ -661,17 +678,6 @@ pub fn leave_one_out(
         .collect()
 }
 
-impl Learner {
-    /// The learner a head was trained with.
-    pub fn of(head: &Head) -> Learner {
-        match head.algorithm.as_str() {
-            "linear_svm" => Learner::LinearSvm(head.regularization),
-            "nb_svm" => Learner::NbSvm(head.regularization),
-            _ => Learner::Logistic(head.regularization),
-        }
-    }
-}
-
 /// Nested cross-validation: in each outer fold, the configuration and
 /// temperature are chosen by an inner cross-validation on the outer
 /// training part only, then scored on the held-out part. Unlike the
@@ -707,7 +713,7 @@ pub fn nested(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<
             probabilities[i] = super::model::softmax(&s, inner.temperature);
         }
         chosen.push(Candidate {
-            algorithm: inner.chosen.name().into(),
+            algorithm: inner.chosen.algorithm(),
             regularization: inner.chosen.regularization(),
             macro_f1: inner.metrics.macro_f1,
             accuracy: inner.metrics.accuracy,

@@ -5,7 +5,7 @@ use super::Globals;
 use anyhow::{Context, Result};
 use clap::Args;
 use partnerkb::classify::metrics::{self, Metrics};
-use partnerkb::classify::train::{self, Learner, Selection, TrainConfig};
+use partnerkb::classify::train::{self, Selection, TrainConfig};
 use partnerkb::record::{Kind, Record};
 use partnerkb::typology::Axis;
 use std::fmt::Write as _;
@@ -167,14 +167,8 @@ pub fn run(_g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
         .map(|(s, nested)| AxisReport {
             nested,
             axis: s.axis.name().into(),
-            chosen: match s.chosen {
-                Learner::Logistic(_) => "logistic".into(),
-                Learner::LinearSvm(_) => "linear_svm".into(),
-                Learner::NbSvm(_) => "nb_svm".into(),
-            },
-            regularization: match s.chosen {
-                Learner::Logistic(a) | Learner::LinearSvm(a) | Learner::NbSvm(a) => a,
-            },
+            chosen: s.chosen.algorithm().name().into(),
+            regularization: s.chosen.regularization(),
             temperature: s.temperature,
             metrics: s.metrics.clone(),
             comparison: s.candidates.clone(),

@@ -5,7 +5,7 @@
 //! model, so a document gets the same vector alone or in a batch (linfa's
 //! own TF-IDF recomputes IDF per batch, which is why it is not used).
 
-use crate::analyze::{Analyzer, ShortStr, Token};
+use crate::analyze::{Analyzer, ShortStr, Token, TokenMemo};
 use crate::record::Record;
 use crate::typology::CUES;
 use rustc_hash::FxHashMap as HashMap;
@@ -241,7 +241,7 @@ const SKIP_WORD: u32 = u32::MAX - 1;
 
 /// What a token (as the tokenizer split it) contributes to the features of
 /// one vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Tag {
     /// Word id of its term, `NO_WORD` or `SKIP_WORD`.
     word: u32,
@@ -256,119 +256,28 @@ impl Tag {
     };
 }
 
-/// Slots of a thread's table of tokens with digits.
-const NUMBER_SLOTS_BITS: u32 = 10;
-
-/// Most slots of a thread's table of other tokens; at three quarters full
-/// it starts over.
-const TOKEN_SLOTS_MAX_BITS: u32 = 16;
-
-/// One thread's memory of the tags of the tokens it has seen, for one
-/// vocabulary.
+/// A thread's memory of the tags of the tokens it has seen, one per
+/// vocabulary in use (the few last used), keyed by [`Vocabulary::id`].
 ///
-/// A record's tokens are the same few thousand words over and over. Looking
-/// each up in the analyzer's memo and then its term in the vocabulary cost
-/// two probes of tables too big for the core's cache, and the cache misses
-/// were the largest single cost of classification; here a token costs one
-/// probe, of a compact table (open addressing, the key inline).
-struct TokenTags {
-    /// [`Vocabulary::id`] of the vocabulary the tags are for.
-    vocabulary: u64,
-    /// Tokens without digits, by linear probing; free slots hold
-    /// [`ShortStr::NONE`].
-    slots: Vec<(ShortStr, Tag)>,
-    used: usize,
-    /// Tokens with digits, one slot each, a newcomer evicting the occupant:
-    /// years and small numbers recur, but most numbers in a registry are
-    /// one-off record numbers, which would crowd the words out.
-    numbers: Vec<(ShortStr, Tag)>,
-}
-
-impl TokenTags {
-    fn new(vocabulary: u64) -> TokenTags {
-        TokenTags {
-            vocabulary,
-            slots: vec![(ShortStr::NONE, Tag::SKIP); 1 << 12],
-            used: 0,
-            numbers: vec![(ShortStr::NONE, Tag::SKIP); 1 << NUMBER_SLOTS_BITS],
-        }
-    }
-
-    /// The tag of `token`, computed by `tag` the first time.
-    fn get_or_insert(&mut self, token: &str, tag: impl FnOnce() -> Tag) -> Tag {
-        // Too long to hold inline (rare): not remembered.
-        let Some(key) = ShortStr::new(token) else {
-            return tag();
-        };
-        let h = key.hash64();
-        if token.bytes().any(|b| b.is_ascii_digit()) {
-            let slot = &mut self.numbers[(h >> (64 - NUMBER_SLOTS_BITS)) as usize];
-            if slot.0 != key {
-                *slot = (key, tag());
-            }
-            return slot.1;
-        }
-        let bits = self.slots.len().trailing_zeros();
-        let mask = self.slots.len() - 1;
-        let mut at = (h >> (64 - bits)) as usize;
-        loop {
-            let (k, t) = self.slots[at];
-            if k == key {
-                return t;
-            }
-            if k == ShortStr::NONE {
-                break;
-            }
-            at = (at + 1) & mask;
-        }
-        let t = tag();
-        if (self.used + 1) * 4 > self.slots.len() * 3 {
-            // Grow, or start over if already at the largest size.
-            let bits = (bits + 1).min(TOKEN_SLOTS_MAX_BITS);
-            let old = std::mem::replace(
-                &mut self.slots,
-                vec![(ShortStr::NONE, Tag::SKIP); 1 << bits],
-            );
-            self.used = 0;
-            if old.len() < self.slots.len() {
-                for (k, t) in old.into_iter().filter(|(k, _)| *k != ShortStr::NONE) {
-                    self.insert(k, t);
-                }
-            }
-        }
-        self.insert(key, t);
-        t
-    }
-
-    fn insert(&mut self, key: ShortStr, tag: Tag) {
-        let bits = self.slots.len().trailing_zeros();
-        let mask = self.slots.len() - 1;
-        let mut at = (key.hash64() >> (64 - bits)) as usize;
-        while self.slots[at].0 != ShortStr::NONE {
-            at = (at + 1) & mask;
-        }
-        self.slots[at] = (key, tag);
-        self.used += 1;
-    }
-}
-
-/// A thread's [`TokenTags`], one per vocabulary in use (the few last used).
+/// Looking each token up in the analyzer's memo and then its term in the
+/// vocabulary cost two probes of tables too big for the core's cache;
+/// remembering the tag costs one (see [`TokenMemo`]).
 #[derive(Default)]
-struct ThreadTags(Vec<TokenTags>);
+struct ThreadTags(Vec<(u64, TokenMemo<Tag>)>);
 
 impl ThreadTags {
-    fn of(&mut self, vocabulary: &Vocabulary) -> &mut TokenTags {
-        let at = match self.0.iter().position(|t| t.vocabulary == vocabulary.id) {
+    fn of(&mut self, vocabulary: &Vocabulary) -> &mut TokenMemo<Tag> {
+        let at = match self.0.iter().position(|(id, _)| *id == vocabulary.id) {
             Some(at) => at,
             None => {
                 if self.0.len() == 4 {
                     self.0.remove(0);
                 }
-                self.0.push(TokenTags::new(vocabulary.id));
+                self.0.push((vocabulary.id, TokenMemo::default()));
                 self.0.len() - 1
             }
         };
-        &mut self.0[at]
+        &mut self.0[at].1
     }
 }
 

@@ -7,7 +7,7 @@
 //! Prediction is a sparse dot product with the weights, so no dense
 //! document-by-vocabulary matrix exists outside training.
 
-use super::features::{self, SparseVec, Vocabulary, VocabularyConfig};
+use super::features::{self, Feature, SparseVec, Vocabulary, VocabularyConfig};
 use super::metrics::Metrics;
 use crate::analyze::{self, Analyzer};
 use crate::error::{InternalError, Result, UserError};
@@ -255,7 +255,9 @@ impl Model {
             )));
         }
         for f in &mut model.featurizers {
-            f.vocabulary.build_index();
+            f.vocabulary
+                .build_index()
+                .map_err(|e| err(format!("vocabulary of {}s: {e}", f.kind)))?;
             if f.vocabulary.idf.len() != f.vocabulary.terms.len() {
                 return Err(err("vocabulary and IDF lengths differ".into()));
             }
@@ -377,7 +379,7 @@ impl Model {
             .into());
         }
         let text = features::record_text(record);
-        let sectors = features::sectors_of(record);
+        let sectors = features::record_sectors(record);
         // Sentence boundaries are found once per record, and only when an
         // explanation will be given.
         let ends = if evidence > 0 {
@@ -501,17 +503,12 @@ impl Head {
             if evidence.len() == n_evidence {
                 break;
             }
-            let feature = &vocab.terms[x[slot].0 as usize];
+            let feature = x[slot].0;
             let occurrence = encoded.occurrences[encoded.first[slot] as usize];
-            let (term, source) = match occurrence.span {
-                Some((s, e)) => (text[s..e].to_string(), "text"),
-                None => (
-                    feature
-                        .strip_prefix("sector:")
-                        .map(|s| format!("partner sector: {s}"))
-                        .unwrap_or_else(|| feature.clone()),
-                    "partners",
-                ),
+            let (term, source) = match (occurrence.span, vocab.feature(feature)) {
+                (Some((s, e)), _) => (text[s..e].to_string(), "text"),
+                (None, Feature::Sector(s)) => (format!("partner sector: {s}"), "partners"),
+                (None, f) => (f.to_string(), "partners"),
             };
             // A word can back a decision as a unigram and as a cue; show
             // it once, with the combined push.
@@ -524,7 +521,7 @@ impl Head {
             }
             evidence.push(Evidence {
                 term,
-                feature: feature.clone(),
+                feature: vocab.terms[feature as usize].clone(),
                 weight,
                 source,
             });

@@ -6,7 +6,7 @@
 //! are densified over that fold's (capped) vocabulary only; prediction
 //! afterwards uses the learned weights on sparse vectors.
 
-use super::features::{self, SparseVec, Term, Vocabulary, VocabularyConfig};
+use super::features::{self, Feature, Interner, SparseVec, Vocabulary, VocabularyConfig};
 use super::metrics::{self, Metrics};
 use super::model::{
     current_typology, Algorithm, Candidate, Featurizer, Head, Model, Provenance, FORMAT_VERSION,
@@ -145,8 +145,8 @@ fn is_iso_date(text: &str) -> bool {
 pub struct Example {
     /// Record id.
     pub id: String,
-    /// Extracted features.
-    pub terms: Vec<Term>,
+    /// Its feature occurrences.
+    pub features: Vec<Feature>,
     /// Class index per axis (absent when unlabelled on that axis).
     pub labels: BTreeMap<Axis, usize>,
 }
@@ -155,21 +155,24 @@ pub struct Example {
 pub fn examples(records: &[Record]) -> Vec<Example> {
     records
         .par_iter()
-        .map_init(Analyzer::default, |a, r| {
-            let text = features::record_text(r);
-            let terms = features::extract(a, &text, &features::record_sectors(r));
-            let labels: BTreeMap<Axis, usize> = r
-                .kind()
-                .axes()
-                .iter()
-                .filter_map(|&axis| r.gold(axis).map(|c| (axis, c.index())))
-                .collect();
-            Example {
-                id: r.id().to_string(),
-                terms,
-                labels,
-            }
-        })
+        .map_init(
+            || (Analyzer::default(), Interner::default()),
+            |(analyzer, interner), r| {
+                let text = features::record_text(r);
+                let features = interner.features(analyzer, &text, &features::record_sectors(r));
+                let labels: BTreeMap<Axis, usize> = r
+                    .kind()
+                    .axes()
+                    .iter()
+                    .filter_map(|&axis| r.gold(axis).map(|c| (axis, c.index())))
+                    .collect();
+                Example {
+                    id: r.id().to_string(),
+                    features,
+                    labels,
+                }
+            },
+        )
         .collect()
 }
 
@@ -373,9 +376,9 @@ fn fit_on(
     learner: Learner,
     config: &TrainConfig,
 ) -> Result<(Vocabulary, Linear)> {
-    let terms: Vec<Vec<Term>> = train.iter().map(|e| e.terms.clone()).collect();
-    let vocab = Vocabulary::fit(&terms, config.vocabulary);
-    let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.terms)).collect();
+    let docs: Vec<&[Feature]> = train.iter().map(|e| e.features.as_slice()).collect();
+    let vocab = Vocabulary::fit(&docs, config.vocabulary);
+    let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.features)).collect();
     let y: Vec<usize> = train.iter().map(|e| e.labels[&axis]).collect();
     let n_classes = axis.classes().len();
     let model = fit(
@@ -419,7 +422,7 @@ fn out_of_fold(
                 .map(|(i, e)| {
                     (
                         i,
-                        linear_scores(&model, &vocab.transform(&e.terms), n_classes),
+                        linear_scores(&model, &vocab.transform(&e.features), n_classes),
                     )
                 })
                 .collect())
@@ -560,7 +563,10 @@ fn fit_head(
         .iter()
         .filter(|e| e.labels.contains_key(&axis))
         .collect();
-    let rows: Vec<SparseVec> = labelled.iter().map(|e| vocab.transform(&e.terms)).collect();
+    let rows: Vec<SparseVec> = labelled
+        .iter()
+        .map(|e| vocab.transform(&e.features))
+        .collect();
     let y: Vec<usize> = labelled.iter().map(|e| e.labels[&axis]).collect();
     let n_classes = axis.classes().len();
     let model = fit(
@@ -614,8 +620,8 @@ pub fn train(
             Kind::Partnership => Axis::PARTNERSHIP.to_vec(),
             Kind::Lesson => vec![Axis::Challenge],
         };
-        let terms: Vec<Vec<Term>> = examples.iter().map(|e| e.terms.clone()).collect();
-        let vocabulary = Vocabulary::fit(&terms, config.vocabulary);
+        let docs: Vec<&[Feature]> = examples.iter().map(|e| e.features.as_slice()).collect();
+        let vocabulary = Vocabulary::fit(&docs, config.vocabulary);
         for axis in axes {
             let selection = select(&examples, axis, config)?;
             heads.push(fit_head(&examples, &vocabulary, &selection, config)?);
@@ -669,7 +675,11 @@ pub fn leave_one_out(
                 .map(|(_, e)| e)
                 .collect();
             let (vocab, model) = fit_on(&train, axis, learner, config)?;
-            let s = linear_scores(&model, &vocab.transform(&examples[held].terms), n_classes);
+            let s = linear_scores(
+                &model,
+                &vocab.transform(&examples[held].features),
+                n_classes,
+            );
             Ok((
                 examples[held].id.clone(),
                 super::model::softmax(&s, temperature),
@@ -709,7 +719,7 @@ pub fn nested(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<
             .enumerate()
             .filter(|(i, _)| folds[*i] == fold)
         {
-            let s = linear_scores(&model, &vocab.transform(&e.terms), n_classes);
+            let s = linear_scores(&model, &vocab.transform(&e.features), n_classes);
             probabilities[i] = super::model::softmax(&s, inner.temperature);
         }
         chosen.push(Candidate {

@@ -465,6 +465,9 @@ impl Head {
         softmax(&self.scores(x), self.temperature)
     }
 
+    /// The decision on this head's axis for an encoded record:
+    /// probabilities, then the evidence and the sentence for the most
+    /// likely class, then the verdict at `min_confidence`.
     fn predict(
         &self,
         vocab: &Vocabulary,
@@ -474,62 +477,41 @@ impl Head {
         min_confidence: f64,
         n_evidence: usize,
     ) -> AxisPrediction {
-        let x = &encoded.x;
-        let p = self.probabilities(x);
+        let p = self.probabilities(&encoded.x);
         let best = super::metrics::argmax(&p);
+        let push = self.push_towards(best, &encoded.x);
+        let evidence = evidence(vocab, encoded, text, &push, n_evidence);
+        let sentence = (n_evidence > 0)
+            .then(|| best_sentence(text, ends, encoded, &push))
+            .flatten();
+        self.verdict(&p, best, min_confidence, evidence, sentence)
+    }
+
+    /// Each feature's push towards class `best`: its weight there minus
+    /// its mean weight over the other classes, times its value. One per
+    /// entry of `x`.
+    fn push_towards(&self, best: usize, x: &SparseVec) -> Vec<f32> {
         let k = self.classes.len();
-        // A feature's push towards the chosen class: its weight there minus
-        // its mean weight over the other classes, times its value. One per
-        // entry of `x`.
-        let push: Vec<f32> = x
-            .iter()
+        x.iter()
             .map(|&(i, v)| {
                 let row = &self.weights[i as usize * k..(i as usize + 1) * k];
                 let others: f32 = (0..k).filter(|c| *c != best).map(|c| row[c]).sum::<f32>()
                     / (k - 1).max(1) as f32;
                 (row[best] - others) * v
             })
-            .collect();
-        // Positions in `x` of the features that pushed, strongest first
-        // (ties by feature index, which is position order).
-        let mut contributions: Vec<(usize, f32)> = push
-            .iter()
-            .copied()
-            .enumerate()
-            .filter(|(_, c)| *c > 0.0)
-            .collect();
-        let mut evidence: Vec<Evidence> = Vec::new();
-        for (slot, weight) in strongest_first(&mut contributions) {
-            if evidence.len() == n_evidence {
-                break;
-            }
-            let feature = x[slot].0;
-            let occurrence = encoded.occurrences[encoded.first[slot] as usize];
-            let (term, source) = match (occurrence.span, vocab.feature(feature)) {
-                (Some((s, e)), _) => (text[s..e].to_string(), "text"),
-                (None, Feature::Sector(s)) => (format!("partner sector: {s}"), "partners"),
-                (None, f) => (f.to_string(), "partners"),
-            };
-            // A word can back a decision as a unigram and as a cue; show
-            // it once, with the combined push.
-            if let Some(seen) = evidence
-                .iter_mut()
-                .find(|e| e.term.eq_ignore_ascii_case(&term))
-            {
-                seen.weight += weight;
-                continue;
-            }
-            evidence.push(Evidence {
-                term,
-                feature: vocab.terms[feature as usize].clone(),
-                weight,
-                source,
-            });
-        }
-        evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-        let sentence = (n_evidence > 0)
-            .then(|| best_sentence(text, ends, encoded, &push))
-            .flatten();
+            .collect()
+    }
+
+    /// The typed prediction: `best` is the label unless its probability is
+    /// below `min_confidence`.
+    fn verdict(
+        &self,
+        p: &[f64],
+        best: usize,
+        min_confidence: f64,
+        evidence: Vec<Evidence>,
+        sentence: Option<String>,
+    ) -> AxisPrediction {
         let probability = p[best];
         // The model's classes were checked against the typology on load.
         let class = |i: usize| Class::from_index(self.axis, i).expect("class of a loaded model");
@@ -546,6 +528,56 @@ impl Head {
             sentence,
         }
     }
+}
+
+/// The `n` strongest pieces of evidence given each feature's `push` (per
+/// entry of the record's vector), strongest first: each quoted as it
+/// appears in the text where it first occurs, or as its partner sector.
+fn evidence(
+    vocab: &Vocabulary,
+    encoded: &Encoded,
+    text: &str,
+    push: &[f32],
+    n: usize,
+) -> Vec<Evidence> {
+    // Positions in `x` of the features that pushed, strongest first (ties
+    // by feature index, which is position order).
+    let mut contributions: Vec<(usize, f32)> = push
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, c)| *c > 0.0)
+        .collect();
+    let mut evidence: Vec<Evidence> = Vec::new();
+    for (slot, weight) in strongest_first(&mut contributions) {
+        if evidence.len() == n {
+            break;
+        }
+        let feature = encoded.x[slot].0;
+        let occurrence = encoded.occurrences[encoded.first[slot] as usize];
+        let (term, source) = match (occurrence.span, vocab.feature(feature)) {
+            (Some((s, e)), _) => (text[s..e].to_string(), "text"),
+            (None, Feature::Sector(s)) => (format!("partner sector: {s}"), "partners"),
+            (None, f) => (f.to_string(), "partners"),
+        };
+        // A word can back a decision as a unigram and as a cue; show it
+        // once, with the combined push.
+        if let Some(seen) = evidence
+            .iter_mut()
+            .find(|e| e.term.eq_ignore_ascii_case(&term))
+        {
+            seen.weight += weight;
+            continue;
+        }
+        evidence.push(Evidence {
+            term,
+            feature: vocab.terms[feature as usize].clone(),
+            weight,
+            source,
+        });
+    }
+    evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    evidence
 }
 
 /// `(position, push)` pairs strongest first (ties by position), sorting

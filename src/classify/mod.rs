@@ -2,6 +2,7 @@
 //! and explanations.
 
 pub mod batch;
+pub mod evaluate;
 pub mod features;
 pub mod metrics;
 pub mod model;

@@ -89,9 +89,10 @@ impl Algorithm {
     }
 }
 
+/// Honours width and alignment (`{:<11}`), as the name as a `&str` did.
 impl std::fmt::Display for Algorithm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 

@@ -602,7 +602,7 @@ pub fn train(
     let mut featurizers = Vec::new();
     let mut heads = Vec::new();
     let mut counts = BTreeMap::new();
-    for kind in [Kind::Partnership, Kind::Lesson] {
+    for kind in Kind::ALL {
         let of_kind: Vec<Record> = records
             .iter()
             .filter(|r| r.kind() == kind)
@@ -616,13 +616,9 @@ pub fn train(
         if examples.is_empty() {
             continue;
         }
-        let axes: Vec<Axis> = match kind {
-            Kind::Partnership => Axis::PARTNERSHIP.to_vec(),
-            Kind::Lesson => vec![Axis::Challenge],
-        };
         let docs: Vec<&[Feature]> = examples.iter().map(|e| e.features.as_slice()).collect();
         let vocabulary = Vocabulary::fit(&docs, config.vocabulary);
-        for axis in axes {
+        for &axis in kind.axes() {
             let selection = select(&examples, axis, config)?;
             heads.push(fit_head(&examples, &vocabulary, &selection, config)?);
         }

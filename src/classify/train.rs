@@ -741,3 +741,237 @@ pub struct NestedReport {
     /// fold, with its inner score.
     pub chosen_per_fold: Vec<Candidate>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::model::softmax;
+
+    /// Deterministic pseudo-random numbers in `[0, 1)`.
+    fn uniform(rng: &mut SplitMix) -> f64 {
+        (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    #[test]
+    fn folds_spread_every_class_and_depend_only_on_the_seed() {
+        // Unbalanced classes, as in the corpus: 61, 23, 9 and 5 examples,
+        // interleaved.
+        let sizes = [61, 23, 9, 5];
+        let mut labels = Vec::new();
+        for round in 0..61 {
+            for (class, size) in sizes.iter().enumerate() {
+                if round < *size {
+                    labels.push(class);
+                }
+            }
+        }
+        let k = 5;
+        let folds = stratified_folds(&labels, k, 42);
+        assert_eq!(folds.len(), labels.len());
+        assert!(folds.iter().all(|f| *f < k));
+        for (class, size) in sizes.iter().enumerate() {
+            let mut per_fold = vec![0; k];
+            for (label, fold) in labels.iter().zip(&folds) {
+                if *label == class {
+                    per_fold[*fold] += 1;
+                }
+            }
+            let (min, max) = (
+                per_fold.iter().min().unwrap(),
+                per_fold.iter().max().unwrap(),
+            );
+            assert!(max - min <= 1, "class {class} ({size}): {per_fold:?}");
+            if *size >= k {
+                assert!(*min >= 1, "class {class} is in every fold: {per_fold:?}");
+            }
+        }
+        let mut sizes_per_fold = vec![0; k];
+        for f in &folds {
+            sizes_per_fold[*f] += 1;
+        }
+        let spread = sizes_per_fold.iter().max().unwrap() - sizes_per_fold.iter().min().unwrap();
+        assert!(spread <= 1, "fold sizes {sizes_per_fold:?}");
+        assert_eq!(folds, stratified_folds(&labels, k, 42), "same seed");
+        assert_ne!(folds, stratified_folds(&labels, k, 43), "another seed");
+    }
+
+    /// Scores whose labels were drawn from `softmax(scores / t)`: a model
+    /// over-confident (t > 1) or under-confident (t < 1) by a factor `t`.
+    fn synthetic(t: f32, n: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<usize>) {
+        let mut rng = SplitMix(seed);
+        let mut scores = Vec::new();
+        let mut truth = Vec::new();
+        for _ in 0..n {
+            let s: Vec<f32> = (0..3)
+                .map(|_| (uniform(&mut rng) * 8.0 - 4.0) as f32)
+                .collect();
+            let p = softmax(&s, t);
+            let u = uniform(&mut rng);
+            let mut acc = 0.0;
+            let label = p
+                .iter()
+                .position(|q| {
+                    acc += q;
+                    u < acc
+                })
+                .unwrap_or(p.len() - 1);
+            scores.push(s);
+            truth.push(label);
+        }
+        (scores, truth)
+    }
+
+    fn nll(scores: &[Vec<f32>], truth: &[usize], t: f32) -> f64 {
+        scores
+            .iter()
+            .zip(truth)
+            .map(|(s, y)| -softmax(s, t)[*y].max(1e-12).ln())
+            .sum()
+    }
+
+    #[test]
+    fn temperature_fitting_recovers_a_known_temperature() {
+        for (known, seed) in [(2.5f32, 1), (0.5, 2), (1.0, 3)] {
+            let (scores, truth) = synthetic(known, 5000, seed);
+            let fitted = fit_temperature(&scores, &truth);
+            assert!(
+                (fitted / known - 1.0).abs() < 0.15,
+                "known {known}, fitted {fitted}"
+            );
+        }
+    }
+
+    #[test]
+    fn temperature_fitting_never_does_worse_than_none() {
+        for seed in 0..20 {
+            let known = [0.3f32, 1.0, 4.0][seed as usize % 3];
+            // Few examples, so the best temperature on them is noisy.
+            let (scores, truth) = synthetic(known, 12, seed);
+            let fitted = fit_temperature(&scores, &truth);
+            assert!(
+                nll(&scores, &truth, fitted) <= nll(&scores, &truth, 1.0),
+                "seed {seed}: T={fitted} is worse than T=1"
+            );
+        }
+    }
+
+    #[test]
+    fn train_config_check_names_each_bad_setting() {
+        let good = TrainConfig {
+            date: "2026-11-29".into(),
+            ..TrainConfig::default()
+        };
+        assert_eq!(good.check(), Ok(()));
+        let bad: Vec<(&str, TrainConfig)> = vec![
+            (
+                "folds",
+                TrainConfig {
+                    folds: 1,
+                    ..good.clone()
+                },
+            ),
+            (
+                "folds",
+                TrainConfig {
+                    folds: MAX_FOLDS + 1,
+                    ..good.clone()
+                },
+            ),
+            (
+                "vocabulary.min_df",
+                TrainConfig {
+                    vocabulary: VocabularyConfig {
+                        min_df: 0,
+                        ..good.vocabulary
+                    },
+                    ..good.clone()
+                },
+            ),
+            (
+                "vocabulary.max_features",
+                TrainConfig {
+                    vocabulary: VocabularyConfig {
+                        max_features: 0,
+                        ..good.vocabulary
+                    },
+                    ..good.clone()
+                },
+            ),
+            (
+                "logistic_alphas, svm_cs, nbsvm_cs",
+                TrainConfig {
+                    logistic_alphas: vec![],
+                    svm_cs: vec![],
+                    nbsvm_cs: vec![],
+                    ..good.clone()
+                },
+            ),
+            (
+                "logistic_alphas",
+                TrainConfig {
+                    logistic_alphas: vec![0.1, 0.0],
+                    ..good.clone()
+                },
+            ),
+            (
+                "svm_cs",
+                TrainConfig {
+                    svm_cs: vec![f64::NAN],
+                    ..good.clone()
+                },
+            ),
+            (
+                "nbsvm_cs",
+                TrainConfig {
+                    nbsvm_cs: vec![-1.0],
+                    ..good.clone()
+                },
+            ),
+            (
+                "max_iterations",
+                TrainConfig {
+                    max_iterations: 0,
+                    ..good.clone()
+                },
+            ),
+            (
+                "date",
+                TrainConfig {
+                    date: "2026-02-30".into(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "date",
+                TrainConfig {
+                    date: "29.11.2026".into(),
+                    ..good.clone()
+                },
+            ),
+            // The default leaves the date to the caller.
+            ("date", TrainConfig::default()),
+        ];
+        for (setting, config) in bad {
+            match config.check() {
+                Err(TrainError::Setting { name, reason }) => {
+                    assert_eq!(name, setting, "{reason}");
+                    let message = config.check().unwrap_err().to_string();
+                    assert!(message.contains(setting), "{message}");
+                }
+                other => panic!("{setting}: {other:?}"),
+            }
+        }
+        // Only some learners is fine.
+        let svm_only = TrainConfig {
+            logistic_alphas: vec![],
+            nbsvm_cs: vec![],
+            ..good.clone()
+        };
+        assert_eq!(svm_only.check(), Ok(()));
+        let leap_day = TrainConfig {
+            date: "2028-02-29".into(),
+            ..good
+        };
+        assert_eq!(leap_day.check(), Ok(()));
+    }
+}

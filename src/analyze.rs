@@ -6,7 +6,6 @@
 //! registered with tantivy under [`NAME`], and used directly by
 //! [`crate::classify`] through [`Analyzer::tokens`].
 
-use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{
     Language, LowerCaser, RawTokenizer, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer,
     TokenFilter, TokenStream, Tokenizer,
@@ -168,17 +167,6 @@ impl Words {
     }
 }
 
-/// Words remembered per thread before the memo starts over: a few
-/// thousand distinct words (in their few spellings) cover almost all of a
-/// registry, so this bounds memory (about half a MB) without costing hits.
-const WORDS_CAPACITY: usize = 1 << 14;
-
-/// Slots of the memo's table for tokens with digits.
-const NUMBER_SLOTS: usize = 1 << 10;
-
-/// Slots of the memo's table of recently seen words.
-const RECENT_SLOTS: usize = 1 << 10;
-
 /// A string of at most [`ShortStr::MAX`] bytes held inline, as two
 /// little-endian words: zero-padded, length in the top byte.
 ///
@@ -256,6 +244,13 @@ impl ShortStr {
     }
 }
 
+/// No string ([`ShortStr::NONE`]): what an empty slot holds.
+impl Default for ShortStr {
+    fn default() -> Self {
+        ShortStr::NONE
+    }
+}
+
 impl std::fmt::Debug for ShortStr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut s = String::new();
@@ -264,79 +259,154 @@ impl std::fmt::Debug for ShortStr {
     }
 }
 
-/// Marks an empty slot, or an answer that drops the token.
-const NONE: ShortStr = ShortStr::NONE;
+/// Slots of a memo's table of tokens with digits.
+const NUMBER_SLOTS_BITS: u32 = 10;
 
-/// What the per-word filters made of token texts: the word ([`NONE`]:
-/// the token is dropped).
-#[derive(Default)]
-struct Memo {
-    /// Tokens without digits: the words of the language, which recur.
-    words: FxHashMap<ShortStr, ShortStr>,
-    /// Tokens with digits, in a small table where each token has one slot
-    /// and a newcomer evicts the occupant. Years and small numbers recur,
-    /// but most numbers in a registry are one-off record numbers: in the
-    /// words' table they would crowd the words out, and a table grown
-    /// past the cache is slower for every word.
-    numbers: Vec<(ShortStr, ShortStr)>,
-    /// The words last looked up, one slot each, in front of `words`: a
-    /// table small enough to stay in the core's cache. A few hundred words
-    /// make up most of any English text, and the misses of a lookup in the
-    /// full table (which does not fit) were most of the memo's time.
-    recent: Vec<(ShortStr, ShortStr)>,
+/// Slots of a memo's table of other tokens when it starts.
+const TOKEN_SLOTS_MIN_BITS: u32 = 12;
+
+/// Most slots of a memo's table of other tokens; at three quarters full
+/// it starts over. Its few thousand words (in their few spellings) cover
+/// almost all of a registry, so this bounds memory (2^16 slots of 24 to 32
+/// bytes) without costing hits.
+const TOKEN_SLOTS_MAX_BITS: u32 = 16;
+
+/// A memory of what a function of the token text alone gave for each
+/// distinct token: the one memo mechanism of partnerkb, kept per thread by
+/// each user (the analyzer's per-word stage, below; a vocabulary's word
+/// ids, in [`crate::classify::features`]).
+///
+/// A text's tokens are the same few thousand words over and over, and the
+/// per-word work (lowercasing, stop words, Snowball stemming, then a
+/// vocabulary lookup) was most of batch classification's time. What
+/// remains is the lookup itself, and the cache misses of probing tables
+/// too big for the core's cache were its largest cost; so a token costs
+/// one probe of a compact table: open addressing, the key inline
+/// ([`ShortStr`]), the value beside it. A thread's own table needs no
+/// lock.
+///
+/// Tokens with digits go to a small table of their own, one slot each, a
+/// newcomer evicting the occupant: years and small numbers recur, but
+/// most numbers in a registry are one-off record numbers, which would
+/// crowd the words out, and a table grown past the cache is slower for
+/// every word. Tokens too long to hold inline (rare) are not remembered.
+pub struct TokenMemo<V> {
+    /// Tokens without digits, by linear probing; free slots hold
+    /// [`ShortStr::NONE`].
+    words: Vec<(ShortStr, V)>,
+    used: usize,
+    /// Tokens with digits, one slot each.
+    numbers: Vec<(ShortStr, V)>,
 }
 
-/// Slot of `key` in a one-slot-per-key table of `2^bits` slots.
+impl<V: Copy + Default> Default for TokenMemo<V> {
+    fn default() -> Self {
+        TokenMemo {
+            words: vec![(ShortStr::NONE, V::default()); 1 << TOKEN_SLOTS_MIN_BITS],
+            used: 0,
+            numbers: vec![(ShortStr::NONE, V::default()); 1 << NUMBER_SLOTS_BITS],
+        }
+    }
+}
+
+/// The key of a token and whether it has digits, or `None` when it is too
+/// long to remember.
+fn memo_key(token: &str) -> Option<(ShortStr, bool)> {
+    let key = ShortStr::new(token)?;
+    Some((key, token.bytes().any(|b| b.is_ascii_digit())))
+}
+
+/// Slot of `key` in a table of `2^bits` slots.
 fn slot(key: &ShortStr, bits: u32) -> usize {
     (key.hash64() >> (64 - bits)) as usize
 }
 
-impl Memo {
-    fn get(&mut self, key: &ShortStr, number: bool) -> Option<ShortStr> {
+impl<V: Copy + Default> TokenMemo<V> {
+    /// What was remembered for `token`.
+    pub fn get(&self, token: &str) -> Option<V> {
+        let (key, number) = memo_key(token)?;
         if number {
-            let (k, answer) = *self.numbers.get(slot(key, NUMBER_SLOTS.trailing_zeros()))?;
-            return (k == *key).then_some(answer);
+            let (k, value) = self.numbers[slot(&key, NUMBER_SLOTS_BITS)];
+            return (k == key).then_some(value);
         }
-        let at = slot(key, RECENT_SLOTS.trailing_zeros());
-        if let Some((k, answer)) = self.recent.get(at) {
+        let mask = self.words.len() - 1;
+        let mut at = slot(&key, self.words.len().trailing_zeros());
+        loop {
+            let (k, value) = self.words[at];
             if k == key {
-                return Some(*answer);
+                return Some(value);
             }
+            if k == ShortStr::NONE {
+                return None;
+            }
+            at = (at + 1) & mask;
         }
-        let answer = *self.words.get(key)?;
-        if self.recent.is_empty() {
-            self.recent = vec![(NONE, NONE); RECENT_SLOTS];
-        }
-        self.recent[at] = (*key, answer);
-        Some(answer)
     }
 
-    fn insert(&mut self, key: ShortStr, number: bool, answer: ShortStr) {
+    /// Remember `value` for `token` (replacing what was remembered).
+    pub fn insert(&mut self, token: &str, value: V) {
+        let Some((key, number)) = memo_key(token) else {
+            return;
+        };
         if number {
-            if self.numbers.is_empty() {
-                self.numbers = vec![(NONE, NONE); NUMBER_SLOTS];
-            }
-            self.numbers[slot(&key, NUMBER_SLOTS.trailing_zeros())] = (key, answer);
-        } else {
-            if self.words.len() >= WORDS_CAPACITY {
-                // Crude, but it takes an unusually wide vocabulary to get
-                // here, and the common words are back after a few records.
-                self.words.clear();
-                self.recent.clear();
-            }
-            self.words.insert(key, answer);
+            self.numbers[slot(&key, NUMBER_SLOTS_BITS)] = (key, value);
+            return;
         }
+        if (self.used + 1) * 4 > self.words.len() * 3 {
+            // Grow, or start over if already at the largest size.
+            let bits = (self.words.len().trailing_zeros() + 1).min(TOKEN_SLOTS_MAX_BITS);
+            let old = std::mem::replace(
+                &mut self.words,
+                vec![(ShortStr::NONE, V::default()); 1 << bits],
+            );
+            self.used = 0;
+            if old.len() < self.words.len() {
+                for (k, v) in old.into_iter().filter(|(k, _)| *k != ShortStr::NONE) {
+                    self.put(k, v);
+                }
+            }
+        }
+        self.put(key, value);
+    }
+
+    /// What was remembered for `token`, or `derive`'s answer, remembered.
+    pub fn get_or_insert(&mut self, token: &str, derive: impl FnOnce() -> V) -> V {
+        if let Some(value) = self.get(token) {
+            return value;
+        }
+        let value = derive();
+        self.insert(token, value);
+        value
+    }
+
+    /// Put a word's entry in its slot, or in the first free one after it.
+    fn put(&mut self, key: ShortStr, value: V) {
+        let mask = self.words.len() - 1;
+        let mut at = slot(&key, self.words.len().trailing_zeros());
+        loop {
+            let k = self.words[at].0;
+            if k == key {
+                self.words[at].1 = value;
+                return;
+            }
+            if k == ShortStr::NONE {
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        self.words[at] = (key, value);
+        self.used += 1;
     }
 }
 
 thread_local! {
-    /// What the per-word stage made of each token text, per thread, shared
-    /// by every analyzer on the thread. The stage is always the same
-    /// ([`word_filters`]), so an answer holds for all of them; a thread's
-    /// own table needs no lock. Per analyzer instead, every copy started
-    /// cold: tantivy copies the analyzer for each snippet it cuts, and
-    /// stemming a record's words afresh was most of a snippet's time.
-    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
+    /// What the per-word stage made of each token text ([`ShortStr::NONE`]:
+    /// the token is dropped), per thread, shared by every analyzer on the
+    /// thread. The stage is always the same ([`word_filters`]), so an
+    /// answer holds for all of them. Per analyzer instead, every copy
+    /// started cold: tantivy copies the analyzer for each snippet it cuts,
+    /// and stemming a record's words afresh was most of a snippet's time.
+    static MEMO: std::cell::RefCell<TokenMemo<ShortStr>> = std::cell::RefCell::new(TokenMemo::default());
 }
 
 /// A token filter that runs the per-word stage ([`word_filters`]) on each
@@ -392,11 +462,8 @@ impl<T: TokenStream> TokenStream for MemoizedStream<'_, T> {
     fn advance(&mut self) -> bool {
         while self.tail.advance() {
             let text = &mut self.tail.token_mut().text;
-            let key = ShortStr::new(text);
-            let number = text.bytes().any(|b| b.is_ascii_digit());
-            let remembered = key.and_then(|k| MEMO.with_borrow_mut(|memo| memo.get(&k, number)));
-            if let Some(answer) = remembered {
-                if answer == NONE {
+            if let Some(answer) = MEMO.with_borrow(|memo| memo.get(text)) {
+                if answer == ShortStr::NONE {
                     continue;
                 }
                 text.clear();
@@ -404,14 +471,13 @@ impl<T: TokenStream> TokenStream for MemoizedStream<'_, T> {
                 return true;
             }
             let word = self.words.analyze(text);
-            // Not remembered (rare): the token or its word is too long to
-            // hold inline.
+            // A word too long to hold inline (rare) is not remembered.
             let answer = match word {
                 Some(word) => ShortStr::new(word),
-                None => Some(NONE),
+                None => Some(ShortStr::NONE),
             };
-            if let (Some(key), Some(answer)) = (key, answer) {
-                MEMO.with_borrow_mut(|memo| memo.insert(key, number, answer));
+            if let Some(answer) = answer {
+                MEMO.with_borrow_mut(|memo| memo.insert(text, answer));
             }
             if let Some(word) = word {
                 text.clear();
@@ -602,6 +668,50 @@ mod tests {
         assert!(ShortStr::new("abcdefghijklmnop").is_none());
         assert_ne!(ShortStr::new("ab"), ShortStr::new("ab\0"));
         assert_ne!(ShortStr::new("abcdefgh"), ShortStr::new("abcdefgh\0"));
+    }
+
+    /// The memo answers as a map would, across growth and the eviction of
+    /// numbers: a value it gives is the one last put for that token, and
+    /// 40,000 distinct words (fewer than the largest table holds) are never
+    /// forgotten.
+    #[test]
+    fn the_memo_remembers_like_a_map() {
+        let mut memo = TokenMemo::<u32>::default();
+        let mut reference = std::collections::HashMap::new();
+        let mut lost_words = 0;
+        // A word without digits for each number.
+        let word = |mut n: u32| {
+            let mut w = String::from("w");
+            while n > 0 {
+                w.push(char::from(b'a' + (n % 26) as u8));
+                n /= 26;
+            }
+            w
+        };
+        for round in 0..3u32 {
+            for i in 0..60_000u32 {
+                let token = if i % 7 == 0 {
+                    format!("n{}", i % 3000)
+                } else {
+                    word(i % 40_000)
+                };
+                let value = i.wrapping_mul(round + 1);
+                match memo.get(&token) {
+                    Some(v) => assert_eq!(Some(&v), reference.get(&token), "{token}"),
+                    None if !token.starts_with('n') && reference.contains_key(&token) => {
+                        lost_words += 1
+                    }
+                    None => {}
+                }
+                memo.insert(&token, value);
+                reference.insert(token.clone(), value);
+                assert_eq!(memo.get(&token), Some(value));
+            }
+        }
+        assert_eq!(lost_words, 0);
+        let long = "x".repeat(ShortStr::MAX + 1);
+        memo.insert(&long, 1);
+        assert_eq!(memo.get(&long), None, "too long to remember");
     }
 
     #[test]

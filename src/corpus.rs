@@ -7,10 +7,11 @@ use crate::read::{self, ColumnMap};
 use crate::record::{Kind, Lesson, Partnership, Record};
 use crate::typology::{class_serde, Axis, Class, Scope, Sector};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::hash::Hash;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One annotator's labels for one record (the side files
 /// `labels_a.jsonl` and `labels_b.jsonl`).
@@ -70,6 +71,61 @@ pub fn load_records(path: &Path, kind: Kind) -> Result<Vec<Record>> {
     read::read_path(path, Some(kind), &ColumnMap::default())?
         .map(|item| item.map(|l| l.record).map_err(Error::from))
         .collect()
+}
+
+/// A labelled corpus read for training or evaluation, with what a model
+/// records of it.
+#[derive(Debug, Clone)]
+pub struct TrainingCorpus {
+    /// Every record of every file, in order.
+    pub records: Vec<Record>,
+    /// SHA-256 (lowercase hex) over the files in order, each as its length
+    /// (8 bytes, little-endian) then its bytes.
+    pub sha256: String,
+    /// The files' names (without their directories), in order.
+    pub files: Vec<String>,
+}
+
+/// Read the corpus files to train or evaluate on (partnerships and lessons,
+/// JSONL or CSV). A corpus must be clean: the first file with invalid
+/// records fails the load with all of its errors
+/// ([`UserError::InvalidCorpus`]).
+pub fn load_training(files: &[PathBuf]) -> Result<TrainingCorpus> {
+    let mut records = Vec::new();
+    let mut hash = Sha256::new();
+    let mut names = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(file).map_err(|source| UserError::Input {
+            path: file.clone(),
+            source,
+        })?;
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(&bytes);
+        let mut errors = Vec::new();
+        for item in read::read_path(file, None, &ColumnMap::default())? {
+            match item {
+                Ok(located) => records.push(located.record),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(UserError::InvalidCorpus {
+                path: file.clone(),
+                errors,
+            }
+            .into());
+        }
+        names.push(
+            file.file_name()
+                .map(|f| f.to_string_lossy().to_string())
+                .unwrap_or_default(),
+        );
+    }
+    Ok(TrainingCorpus {
+        records,
+        sha256: format!("{:x}", hash.finalize()),
+        files: names,
+    })
 }
 
 /// Load partnerships from a JSONL or CSV file.

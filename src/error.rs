@@ -49,6 +49,12 @@ pub enum TrainError {
         /// Folds asked for.
         folds: usize,
     },
+    /// An axis that needs evaluating has no labelled example.
+    #[error("axis {axis}: the corpus has no labelled examples")]
+    NoExamples {
+        /// The axis.
+        axis: crate::typology::Axis,
+    },
     /// The corpus holds no labelled record at all.
     #[error("the corpus has no labelled records")]
     NoLabels,
@@ -68,6 +74,15 @@ pub enum UserError {
     /// A record in an input file is invalid.
     #[error(transparent)]
     Record(#[from] RecordError),
+    /// A corpus file to train or evaluate on has invalid records: a
+    /// corpus must be clean. All of the file's errors are kept.
+    #[error("{}: {} invalid record(s); fix them before training", path.display(), errors.len())]
+    InvalidCorpus {
+        /// The file.
+        path: PathBuf,
+        /// Each invalid record.
+        errors: Vec<RecordError>,
+    },
     /// An input file could not be opened or read.
     #[error("{path}: {source}")]
     Input {
@@ -142,6 +157,7 @@ impl UserError {
     pub fn code(&self) -> &'static str {
         match self {
             UserError::Record(_) => "invalid_record",
+            UserError::InvalidCorpus { .. } => "invalid_corpus",
             UserError::Input { .. } => "unreadable_input",
             UserError::UnknownFormat { .. } => "unknown_format",
             UserError::QuerySyntax(_) => "query_syntax",

@@ -4,13 +4,21 @@
 //! Vocabulary and IDF are learned once, at training time, and stored in the
 //! model, so a document gets the same vector alone or in a batch (linfa's
 //! own TF-IDF recomputes IDF per batch, which is why it is not used).
+//!
+//! One extractor, [`extract`], finds the features of a text for training
+//! and prediction alike, so the two cannot drift apart. They differ only in
+//! the [`Lexicon`] that gives words their ids: in training every word gets
+//! one ([`Interner`]); in prediction only the words of a vocabulary's
+//! features have one, so that a token costs one probe of a memo, bigrams
+//! and cue phrases are matched on ids, and no string is built per feature.
 
-use crate::analyze::{Analyzer, ShortStr, Token};
+use crate::analyze::{self, Analyzer, ShortStr, TokenMemo};
 use crate::record::Record;
-use crate::typology::CUES;
+use crate::typology::{Sector, CUES};
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
@@ -18,13 +26,117 @@ use std::sync::OnceLock;
 /// sorted by index.
 pub type SparseVec = Vec<(u32, f32)>;
 
-/// A feature occurrence and, for text features, where it sits in the text.
-#[derive(Debug, Clone)]
-pub struct Term {
-    /// Feature string (`stem`, `stem stem`, `sector:x`, `cue:x`).
-    pub feature: String,
-    /// Byte span in the analyzed text (text features only).
-    pub span: Option<(usize, usize)>,
+/// Where a feature occurs: a byte span of the analyzed text, or `None` for
+/// a feature that is not in the text (a partner sector).
+pub type Span = Option<(usize, usize)>;
+
+/// A word's id in a [`Lexicon`].
+pub type WordId = u32;
+
+/// Word id of a word that is in no feature the lexicon can name.
+pub const UNKNOWN_WORD: WordId = u32::MAX;
+
+/// Word id of a token the analyzer drops, or whose word is noise.
+pub const SKIPPED: WordId = u32::MAX - 1;
+
+/// A feature of a record. `W` is how its words are held: as text (the
+/// default) in the model file and in training, as [`WordId`]s where
+/// [`extract`] finds them.
+///
+/// In the model file each feature is a string ([`fmt::Display`],
+/// [`Feature::parse`]): `stem`, `stem stem`, `cue:<name>`,
+/// `sector:<name>`. Analyzed words are runs of letters and digits, so the
+/// forms cannot be confused.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Feature<W = String> {
+    /// An analyzed (stemmed) word of the text.
+    Word(W),
+    /// Two analyzed words side by side.
+    Bigram(W, W),
+    /// A codebook decision cue: one of its phrases is in the text.
+    Cue(Cue),
+    /// A partner of this sector.
+    Sector(Sector),
+}
+
+impl<W> Feature<W> {
+    /// The same feature with its words held another way.
+    pub fn map<V>(self, mut word: impl FnMut(W) -> V) -> Feature<V> {
+        match self {
+            Feature::Word(w) => Feature::Word(word(w)),
+            Feature::Bigram(a, b) => Feature::Bigram(word(a), word(b)),
+            Feature::Cue(c) => Feature::Cue(c),
+            Feature::Sector(s) => Feature::Sector(s),
+        }
+    }
+}
+
+/// A vocabulary term that names no feature partnerkb extracts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a feature partnerkb extracts (a stem, two stems, `cue:<name>` or `sector:<name>`)")]
+pub struct UnknownFeature(pub String);
+
+impl Feature {
+    /// The feature a model file's term names. Exact: only the form
+    /// [`fmt::Display`] writes is accepted, so a parsed term prints back
+    /// as the same string.
+    pub fn parse(term: &str) -> Result<Feature, UnknownFeature> {
+        let unknown = || UnknownFeature(term.to_string());
+        if let Some(name) = term.strip_prefix("cue:") {
+            return Cue::parse(name).map(Feature::Cue).ok_or_else(unknown);
+        }
+        if let Some(name) = term.strip_prefix("sector:") {
+            return Sector::ALL
+                .iter()
+                .find(|s| s.name() == name)
+                .map(|s| Feature::Sector(*s))
+                .ok_or_else(unknown);
+        }
+        let is_word = |w: &str| !w.is_empty() && !w.contains([' ', ':']);
+        match term.split_once(' ') {
+            None if is_word(term) => Ok(Feature::Word(term.to_string())),
+            Some((a, b)) if is_word(a) && is_word(b) => {
+                Ok(Feature::Bigram(a.to_string(), b.to_string()))
+            }
+            _ => Err(unknown()),
+        }
+    }
+}
+
+impl<W: fmt::Display> fmt::Display for Feature<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Feature::Word(w) => write!(f, "{w}"),
+            Feature::Bigram(a, b) => write!(f, "{a} {b}"),
+            Feature::Cue(c) => write!(f, "cue:{}", c.name()),
+            Feature::Sector(s) => write!(f, "sector:{}", s.name()),
+        }
+    }
+}
+
+/// One of the codebook's decision cues ([`CUES`]), by its place there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cue(u8);
+
+impl Cue {
+    /// Every cue, in [`CUES`] order.
+    pub fn all() -> impl Iterator<Item = Cue> {
+        (0..CUES.len()).map(|i| Cue(i as u8))
+    }
+
+    /// The cue's name (`pooled_fund`).
+    pub fn name(self) -> &'static str {
+        CUES[self.index()].0
+    }
+
+    /// The cue of this exact name.
+    pub fn parse(name: &str) -> Option<Cue> {
+        Cue::all().find(|c| c.name() == name)
+    }
+
+    fn index(self) -> usize {
+        usize::from(self.0)
+    }
 }
 
 /// The text a record contributes, as one string (title, blank line, body)
@@ -33,17 +145,13 @@ pub fn record_text(record: &Record) -> String {
     format!("{}\n\n{}", record.title(), record.text())
 }
 
-/// Partner sectors of a record (partnerships only).
-pub fn record_sectors(record: &Record) -> Vec<String> {
-    sectors_of(record).into_iter().map(String::from).collect()
-}
-
-/// [`record_sectors`], borrowed.
-pub fn sectors_of(record: &Record) -> Vec<&str> {
+/// Partner sectors of a record (partnerships only), each once, in name
+/// order.
+pub fn record_sectors(record: &Record) -> Vec<Sector> {
     match record {
         Record::Partnership(p) => {
-            let mut s: Vec<&str> = p.partners.iter().map(|x| x.sector.name()).collect();
-            s.sort_unstable();
+            let mut s: Vec<Sector> = p.partners.iter().map(|x| x.sector).collect();
+            s.sort_unstable_by_key(|s| s.name());
             s.dedup();
             s
         }
@@ -51,25 +159,47 @@ pub fn sectors_of(record: &Record) -> Vec<&str> {
     }
 }
 
-/// Analyzed cue phrases, keyed by their first token so that matching costs
-/// one lookup per token of the text.
-type CueIndex = HashMap<String, Vec<(&'static str, Vec<String>)>>;
-
-fn cue_phrases() -> &'static CueIndex {
-    static CELL: OnceLock<CueIndex> = OnceLock::new();
+/// The cue phrases, analyzed, in [`CUES`] order (phrases the analyzer
+/// leaves no word of are left out).
+fn analyzed_cue_phrases() -> &'static [(Cue, Vec<String>)] {
+    static CELL: OnceLock<Vec<(Cue, Vec<String>)>> = OnceLock::new();
     CELL.get_or_init(|| {
-        let mut a = Analyzer::default();
-        let mut out = CueIndex::default();
-        for (name, phrases) in CUES {
-            for phrase in *phrases {
-                let toks = a.tokens(phrase);
-                if let Some(first) = toks.first() {
-                    out.entry(first.clone()).or_default().push((*name, toks));
-                }
-            }
-        }
-        out
+        let mut analyzer = Analyzer::default();
+        Cue::all()
+            .flat_map(|cue| CUES[cue.index()].1.iter().map(move |p| (cue, *p)))
+            .map(|(cue, phrase)| (cue, analyzer.tokens(phrase)))
+            .filter(|(_, words)| !words.is_empty())
+            .collect()
     })
+}
+
+/// A cue phrase in word ids.
+#[derive(Debug, Clone)]
+pub struct CuePhrase {
+    /// The cue it signals.
+    cue: Cue,
+    /// Its analyzed words' ids.
+    words: Box<[WordId]>,
+}
+
+/// Cue phrases keyed by their first word, so that matching costs one
+/// lookup per token of the text; phrases sharing a first word are in
+/// [`CUES`] order, which is the order their cues are found in.
+pub type CueTable = HashMap<WordId, Vec<CuePhrase>>;
+
+/// The phrases of the cues `wanted` accepts, with word ids from `id`.
+fn cue_table(mut id: impl FnMut(&str) -> WordId, wanted: impl Fn(Cue) -> bool) -> CueTable {
+    let mut table = CueTable::default();
+    for (cue, phrase) in analyzed_cue_phrases() {
+        if wanted(*cue) {
+            let words: Box<[WordId]> = phrase.iter().map(|w| id(w)).collect();
+            table
+                .entry(words[0])
+                .or_default()
+                .push(CuePhrase { cue: *cue, words });
+        }
+    }
+    table
 }
 
 /// Numbers, years and single characters carry no type evidence, and
@@ -78,65 +208,315 @@ fn is_noise(term: &str) -> bool {
     term.len() < 2 || term.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Call `emit` with every feature occurrence of a text and its partner
-/// sectors, in a fixed order: unigrams, bigrams, cues, sectors. The feature
-/// string is only borrowed, so prediction can look it up without
-/// allocating.
-fn visit(
+/// What [`extract`] needs to know of words.
+pub trait Lexicon {
+    /// The id of the word `token` (as the tokenizer split it) becomes
+    /// through `words` (the analyzer's per-word stage): [`SKIPPED`] when
+    /// the analyzer drops the token or the word is noise, [`UNKNOWN_WORD`]
+    /// when the word is in no feature this lexicon can name.
+    fn word(&mut self, words: &mut analyze::Words, token: &str) -> WordId;
+
+    /// Whether any bigram can be named (if not, bigrams are not looked for).
+    fn names_bigrams(&self) -> bool;
+
+    /// The cue phrases to look for.
+    fn cues(&self) -> &CueTable;
+}
+
+/// Call `emit` with every occurrence of a feature of a text and its
+/// partner sectors whose words `lexicon` knows, in a fixed order: words,
+/// bigrams, cues (each in text order), sectors.
+pub fn extract(
     analyzer: &mut Analyzer,
     text: &str,
-    sectors: &[String],
-    mut emit: impl FnMut(&str, Option<(usize, usize)>),
+    sectors: &[Sector],
+    lexicon: &mut impl Lexicon,
+    mut emit: impl FnMut(Feature<WordId>, Span),
 ) {
-    let tokens: Vec<Token> = analyzer
-        .tokens_with_offsets(text)
-        .into_iter()
-        .filter(|t| !is_noise(&t.term))
-        .collect();
-    for t in &tokens {
-        emit(&t.term, Some((t.start, t.end)));
-    }
-    let mut buf = String::new();
-    for pair in tokens.windows(2) {
-        buf.clear();
-        buf.push_str(&pair[0].term);
-        buf.push(' ');
-        buf.push_str(&pair[1].term);
-        emit(&buf, Some((pair[0].start, pair[1].end)));
-    }
-    let cues = cue_phrases();
-    for (at, token) in tokens.iter().enumerate() {
-        for (cue, phrase) in cues.get(&token.term).into_iter().flatten() {
-            let n = phrase.len();
-            let Some(w) = tokens.get(at..at + n) else {
-                continue;
-            };
-            if w.iter().zip(phrase).all(|(t, p)| &t.term == p) {
-                buf.clear();
-                buf.push_str("cue:");
-                buf.push_str(cue);
-                emit(&buf, Some((w[0].start, w[n - 1].end)));
+    // Analyzed, non-noise tokens as word ids: about one token per 7 bytes
+    // of English text.
+    let mut tokens: Vec<(WordId, usize, usize)> = Vec::with_capacity(text.len() / 6);
+    analyzer.for_each_token(text, |words, token, start, end| {
+        let word = lexicon.word(words, token);
+        if word == SKIPPED {
+            return;
+        }
+        if word != UNKNOWN_WORD {
+            emit(Feature::Word(word), Some((start, end)));
+        }
+        tokens.push((word, start, end));
+    });
+    if lexicon.names_bigrams() {
+        for pair in tokens.windows(2) {
+            let (a, b) = (pair[0].0, pair[1].0);
+            if a != UNKNOWN_WORD && b != UNKNOWN_WORD {
+                emit(Feature::Bigram(a, b), Some((pair[0].1, pair[1].2)));
             }
         }
     }
-    for s in sectors {
-        buf.clear();
-        buf.push_str("sector:");
-        buf.push_str(s);
-        emit(&buf, None);
+    let cues = lexicon.cues();
+    if !cues.is_empty() {
+        for (at, &(word, _, _)) in tokens.iter().enumerate() {
+            for phrase in cues.get(&word).into_iter().flatten() {
+                let n = phrase.words.len();
+                let Some(window) = tokens.get(at..at + n) else {
+                    continue;
+                };
+                if window.iter().zip(&phrase.words).all(|(t, p)| t.0 == *p) {
+                    emit(
+                        Feature::Cue(phrase.cue),
+                        Some((window[0].1, window[n - 1].2)),
+                    );
+                }
+            }
+        }
+    }
+    for &sector in sectors {
+        emit(Feature::Sector(sector), None);
     }
 }
 
-/// All feature occurrences of a text and its partner sectors.
-pub fn extract(analyzer: &mut Analyzer, text: &str, sectors: &[String]) -> Vec<Term> {
-    let mut terms = Vec::new();
-    visit(analyzer, text, sectors, |feature, span| {
-        terms.push(Term {
-            feature: feature.to_string(),
-            span,
-        })
-    });
-    terms
+/// Words → ids, most held inline (see [`ShortStr`]).
+#[derive(Debug, Clone, Default)]
+struct Words {
+    short: HashMap<ShortStr, WordId>,
+    long: HashMap<Box<str>, WordId>,
+}
+
+impl Words {
+    fn get(&self, word: &str) -> Option<WordId> {
+        match ShortStr::new(word) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(word).copied(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    /// The id of `word`, the next one if it is new; and whether it is.
+    fn insert(&mut self, word: &str) -> (WordId, bool) {
+        let next = self.len() as WordId;
+        let id = match ShortStr::new(word) {
+            Some(key) => *self.short.entry(key).or_insert(next),
+            None => *self.long.entry(word.into()).or_insert(next),
+        };
+        (id, id == next)
+    }
+}
+
+/// Training's lexicon: every word it meets gets an id, so every feature of
+/// the corpus can be named.
+pub struct Interner {
+    words: Words,
+    /// Per word id, the word.
+    names: Vec<Box<str>>,
+    /// Per token text, its word id.
+    memo: TokenMemo<WordId>,
+    cues: CueTable,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        let mut interner = Interner {
+            words: Words::default(),
+            names: Vec::new(),
+            memo: TokenMemo::default(),
+            cues: CueTable::default(),
+        };
+        interner.cues = cue_table(|w| interner.intern(w), |_| true);
+        interner
+    }
+}
+
+impl Interner {
+    fn intern(&mut self, word: &str) -> WordId {
+        let (id, new) = self.words.insert(word);
+        if new {
+            self.names.push(word.into());
+        }
+        id
+    }
+
+    /// The word of an id this interner gave.
+    pub fn name(&self, id: WordId) -> &str {
+        &self.names[id as usize]
+    }
+
+    /// Every feature occurrence of a text and its partner sectors, in
+    /// [`extract`] order, words as text.
+    pub fn features(
+        &mut self,
+        analyzer: &mut Analyzer,
+        text: &str,
+        sectors: &[Sector],
+    ) -> Vec<Feature> {
+        let mut found = Vec::new();
+        extract(analyzer, text, sectors, self, |feature, _| {
+            found.push(feature)
+        });
+        found
+            .into_iter()
+            .map(|f| f.map(|w| self.name(w).to_string()))
+            .collect()
+    }
+}
+
+impl Lexicon for Interner {
+    fn word(&mut self, words: &mut analyze::Words, token: &str) -> WordId {
+        if let Some(id) = self.memo.get(token) {
+            return id;
+        }
+        let id = match words.analyze(token) {
+            Some(term) if !is_noise(term) => self.intern(term),
+            _ => SKIPPED,
+        };
+        self.memo.insert(token, id);
+        id
+    }
+
+    fn names_bigrams(&self) -> bool {
+        true
+    }
+
+    fn cues(&self) -> &CueTable {
+        &self.cues
+    }
+}
+
+/// Feature index of no feature.
+const NO_FEATURE: u32 = u32::MAX;
+
+/// Lookup tables built from the vocabulary's features when it is loaded,
+/// so that prediction finds a feature's index from word ids alone. The
+/// model file keeps the strings.
+#[derive(Debug, Clone, Default)]
+struct FastLookup {
+    /// Every analyzed word that is a unigram feature, part of a bigram
+    /// feature or of a cue phrase whose cue is a feature.
+    words: Words,
+    /// Per word id, its unigram feature (or [`NO_FEATURE`]).
+    unigram: Vec<u32>,
+    /// `(word id, word id)` → bigram feature.
+    bigrams: HashMap<u64, u32>,
+    /// The phrases of the cues that are features.
+    cues: CueTable,
+    /// Per cue, its feature (or [`NO_FEATURE`]).
+    cue_feature: Vec<u32>,
+    /// Per sector, its feature (or [`NO_FEATURE`]).
+    sector_feature: Vec<u32>,
+}
+
+fn pair_key(a: WordId, b: WordId) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+impl FastLookup {
+    fn new(features: &[Feature]) -> FastLookup {
+        let mut fast = FastLookup {
+            cue_feature: vec![NO_FEATURE; CUES.len()],
+            sector_feature: vec![NO_FEATURE; Sector::ALL.len()],
+            ..FastLookup::default()
+        };
+        for (i, feature) in features.iter().enumerate() {
+            let i = i as u32;
+            match feature {
+                Feature::Word(w) => {
+                    let w = fast.word_id(w);
+                    fast.unigram[w as usize] = i;
+                }
+                Feature::Bigram(a, b) => {
+                    let key = pair_key(fast.word_id(a), fast.word_id(b));
+                    fast.bigrams.insert(key, i);
+                }
+                Feature::Cue(c) => fast.cue_feature[c.index()] = i,
+                Feature::Sector(s) => fast.sector_feature[*s as usize] = i,
+            }
+        }
+        let cue_feature = fast.cue_feature.clone();
+        fast.cues = cue_table(
+            |w| fast.word_id(w),
+            |c| cue_feature[c.index()] != NO_FEATURE,
+        );
+        fast
+    }
+
+    /// The id of `word`, given one if new.
+    fn word_id(&mut self, word: &str) -> WordId {
+        let (id, new) = self.words.insert(word);
+        if new {
+            self.unigram.push(NO_FEATURE);
+        }
+        id
+    }
+
+    /// The vocabulary index of a feature, if it is in the vocabulary.
+    fn index(&self, feature: Feature<WordId>) -> Option<u32> {
+        let i = match feature {
+            Feature::Word(w) => self.unigram[w as usize],
+            Feature::Bigram(a, b) => *self.bigrams.get(&pair_key(a, b))?,
+            Feature::Cue(c) => self.cue_feature[c.index()],
+            Feature::Sector(s) => self.sector_feature[s as usize],
+        };
+        (i != NO_FEATURE).then_some(i)
+    }
+}
+
+/// Prediction's lexicon: the words of one vocabulary's features, and a
+/// thread's memo of the word ids of the tokens it has seen.
+struct VocabularyWords<'a> {
+    fast: &'a FastLookup,
+    memo: &'a mut TokenMemo<WordId>,
+}
+
+impl Lexicon for VocabularyWords<'_> {
+    fn word(&mut self, words: &mut analyze::Words, token: &str) -> WordId {
+        let fast = self.fast;
+        self.memo
+            .get_or_insert(token, || match words.analyze(token) {
+                Some(term) if !is_noise(term) => fast.words.get(term).unwrap_or(UNKNOWN_WORD),
+                _ => SKIPPED,
+            })
+    }
+
+    fn names_bigrams(&self) -> bool {
+        !self.fast.bigrams.is_empty()
+    }
+
+    fn cues(&self) -> &CueTable {
+        &self.fast.cues
+    }
+}
+
+/// A thread's memos of the word ids of tokens, one per vocabulary in use
+/// (the few last used), keyed by [`Vocabulary::id`]: word ids are a
+/// vocabulary's own.
+///
+/// Looking each token up in the analyzer's memo and then its word in the
+/// vocabulary cost two probes of tables too big for the core's cache;
+/// remembering the word id costs one (see [`TokenMemo`]).
+#[derive(Default)]
+struct ThreadMemos(Vec<(u64, TokenMemo<WordId>)>);
+
+impl ThreadMemos {
+    fn of(&mut self, vocabulary: &Vocabulary) -> &mut TokenMemo<WordId> {
+        let at = match self.0.iter().position(|(id, _)| *id == vocabulary.id) {
+            Some(at) => at,
+            None => {
+                if self.0.len() == 4 {
+                    self.0.remove(0);
+                }
+                self.0.push((vocabulary.id, TokenMemo::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[at].1
+    }
+}
+
+thread_local! {
+    static WORD_MEMOS: RefCell<ThreadMemos> = RefCell::new(ThreadMemos::default());
 }
 
 /// One occurrence of an in-vocabulary feature in a record.
@@ -144,344 +524,51 @@ pub fn extract(analyzer: &mut Analyzer, text: &str, sectors: &[String]) -> Vec<T
 pub struct Occurrence {
     /// Vocabulary index.
     pub feature: u32,
-    /// Byte span in the analyzed text (text features only).
-    pub span: Option<(usize, usize)>,
+    /// Where it is.
+    pub span: Span,
 }
 
 /// The occurrences of in-vocabulary features of a text and its partner
-/// sectors, in the order of [`extract`] (out-of-vocabulary ones left out):
-/// the same as looking every [`extract`]ed feature up with
-/// [`Vocabulary::get`], without building a string per feature.
+/// sectors, in [`extract`] order: what looking every feature training
+/// would find up with [`Vocabulary::get`] gives.
 pub fn encode(
     analyzer: &mut Analyzer,
     text: &str,
-    sectors: &[impl AsRef<str>],
+    sectors: &[Sector],
     vocabulary: &Vocabulary,
 ) -> Vec<Occurrence> {
     let fast = &vocabulary.fast;
-    // Analyzed, non-noise tokens as word ids (NO_WORD: in no feature).
-    // About one token per 7 bytes of English text.
-    let mut tokens: Vec<(u32, usize, usize)> = Vec::with_capacity(text.len() / 6);
     let mut out = Vec::with_capacity(text.len() / 3);
-    TOKEN_TAGS.with_borrow_mut(|tags| {
-        let tags = tags.of(vocabulary);
-        analyzer.for_each_token(text, |words, token, start, end| {
-            let tag = tags.get_or_insert(token, || match words.analyze(token) {
-                Some(term) if !is_noise(term) => {
-                    let (word, unigram) = fast.words.get(term).unwrap_or((NO_WORD, NO_WORD));
-                    Tag { word, unigram }
-                }
-                _ => Tag::SKIP,
-            });
-            if tag.word == SKIP_WORD {
-                return;
+    WORD_MEMOS.with_borrow_mut(|memos| {
+        let mut lexicon = VocabularyWords {
+            fast,
+            memo: memos.of(vocabulary),
+        };
+        extract(analyzer, text, sectors, &mut lexicon, |feature, span| {
+            if let Some(feature) = fast.index(feature) {
+                out.push(Occurrence { feature, span });
             }
-            if tag.unigram != NO_WORD {
-                out.push(Occurrence {
-                    feature: tag.unigram,
-                    span: Some((start, end)),
-                });
-            }
-            tokens.push((tag.word, start, end));
         });
     });
-    if !fast.bigrams.is_empty() {
-        for pair in tokens.windows(2) {
-            let (a, b) = (pair[0].0, pair[1].0);
-            if a == NO_WORD || b == NO_WORD {
-                continue;
-            }
-            if let Some(&feature) = fast.bigrams.get(&pair_key(a, b)) {
-                out.push(Occurrence {
-                    feature,
-                    span: Some((pair[0].1, pair[1].2)),
-                });
-            }
-        }
-    }
-    if !fast.cues.is_empty() {
-        for (at, &(word, _, _)) in tokens.iter().enumerate() {
-            let Some(phrases) = fast.cues.get(&word) else {
-                continue;
-            };
-            for (feature, phrase) in phrases {
-                let n = phrase.len();
-                let Some(w) = tokens.get(at..at + n) else {
-                    continue;
-                };
-                if w.iter().zip(phrase.iter()).all(|(t, p)| t.0 == *p) {
-                    out.push(Occurrence {
-                        feature: *feature,
-                        span: Some((w[0].1, w[n - 1].2)),
-                    });
-                }
-            }
-        }
-    }
-    let mut buf = String::new();
-    for s in sectors {
-        buf.clear();
-        buf.push_str("sector:");
-        buf.push_str(s.as_ref());
-        if let Some(feature) = vocabulary.get(&buf) {
-            out.push(Occurrence {
-                feature,
-                span: None,
-            });
-        }
-    }
     out
-}
-
-/// Word id of a token that is in no feature.
-const NO_WORD: u32 = u32::MAX;
-
-/// Word id marking a token the analyzer drops or that is noise.
-const SKIP_WORD: u32 = u32::MAX - 1;
-
-/// What a token (as the tokenizer split it) contributes to the features of
-/// one vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Tag {
-    /// Word id of its term, `NO_WORD` or `SKIP_WORD`.
-    word: u32,
-    /// Unigram feature of its term, or `NO_WORD`.
-    unigram: u32,
-}
-
-impl Tag {
-    const SKIP: Tag = Tag {
-        word: SKIP_WORD,
-        unigram: NO_WORD,
-    };
-}
-
-/// Slots of a thread's table of tokens with digits.
-const NUMBER_SLOTS_BITS: u32 = 10;
-
-/// Most slots of a thread's table of other tokens; at three quarters full
-/// it starts over.
-const TOKEN_SLOTS_MAX_BITS: u32 = 16;
-
-/// One thread's memory of the tags of the tokens it has seen, for one
-/// vocabulary.
-///
-/// A record's tokens are the same few thousand words over and over. Looking
-/// each up in the analyzer's memo and then its term in the vocabulary cost
-/// two probes of tables too big for the core's cache, and the cache misses
-/// were the largest single cost of classification; here a token costs one
-/// probe, of a compact table (open addressing, the key inline).
-struct TokenTags {
-    /// [`Vocabulary::id`] of the vocabulary the tags are for.
-    vocabulary: u64,
-    /// Tokens without digits, by linear probing; free slots hold
-    /// [`ShortStr::NONE`].
-    slots: Vec<(ShortStr, Tag)>,
-    used: usize,
-    /// Tokens with digits, one slot each, a newcomer evicting the occupant:
-    /// years and small numbers recur, but most numbers in a registry are
-    /// one-off record numbers, which would crowd the words out.
-    numbers: Vec<(ShortStr, Tag)>,
-}
-
-impl TokenTags {
-    fn new(vocabulary: u64) -> TokenTags {
-        TokenTags {
-            vocabulary,
-            slots: vec![(ShortStr::NONE, Tag::SKIP); 1 << 12],
-            used: 0,
-            numbers: vec![(ShortStr::NONE, Tag::SKIP); 1 << NUMBER_SLOTS_BITS],
-        }
-    }
-
-    /// The tag of `token`, computed by `tag` the first time.
-    fn get_or_insert(&mut self, token: &str, tag: impl FnOnce() -> Tag) -> Tag {
-        // Too long to hold inline (rare): not remembered.
-        let Some(key) = ShortStr::new(token) else {
-            return tag();
-        };
-        let h = key.hash64();
-        if token.bytes().any(|b| b.is_ascii_digit()) {
-            let slot = &mut self.numbers[(h >> (64 - NUMBER_SLOTS_BITS)) as usize];
-            if slot.0 != key {
-                *slot = (key, tag());
-            }
-            return slot.1;
-        }
-        let bits = self.slots.len().trailing_zeros();
-        let mask = self.slots.len() - 1;
-        let mut at = (h >> (64 - bits)) as usize;
-        loop {
-            let (k, t) = self.slots[at];
-            if k == key {
-                return t;
-            }
-            if k == ShortStr::NONE {
-                break;
-            }
-            at = (at + 1) & mask;
-        }
-        let t = tag();
-        if (self.used + 1) * 4 > self.slots.len() * 3 {
-            // Grow, or start over if already at the largest size.
-            let bits = (bits + 1).min(TOKEN_SLOTS_MAX_BITS);
-            let old = std::mem::replace(
-                &mut self.slots,
-                vec![(ShortStr::NONE, Tag::SKIP); 1 << bits],
-            );
-            self.used = 0;
-            if old.len() < self.slots.len() {
-                for (k, t) in old.into_iter().filter(|(k, _)| *k != ShortStr::NONE) {
-                    self.insert(k, t);
-                }
-            }
-        }
-        self.insert(key, t);
-        t
-    }
-
-    fn insert(&mut self, key: ShortStr, tag: Tag) {
-        let bits = self.slots.len().trailing_zeros();
-        let mask = self.slots.len() - 1;
-        let mut at = (key.hash64() >> (64 - bits)) as usize;
-        while self.slots[at].0 != ShortStr::NONE {
-            at = (at + 1) & mask;
-        }
-        self.slots[at] = (key, tag);
-        self.used += 1;
-    }
-}
-
-/// A thread's [`TokenTags`], one per vocabulary in use (the few last used).
-#[derive(Default)]
-struct ThreadTags(Vec<TokenTags>);
-
-impl ThreadTags {
-    fn of(&mut self, vocabulary: &Vocabulary) -> &mut TokenTags {
-        let at = match self.0.iter().position(|t| t.vocabulary == vocabulary.id) {
-            Some(at) => at,
-            None => {
-                if self.0.len() == 4 {
-                    self.0.remove(0);
-                }
-                self.0.push(TokenTags::new(vocabulary.id));
-                self.0.len() - 1
-            }
-        };
-        &mut self.0[at]
-    }
-}
-
-thread_local! {
-    static TOKEN_TAGS: RefCell<ThreadTags> = RefCell::new(ThreadTags::default());
-}
-
-fn pair_key(a: u32, b: u32) -> u64 {
-    (u64::from(a) << 32) | u64::from(b)
-}
-
-/// Lookup tables built from the vocabulary's strings when it is loaded, so
-/// that a token costs one hash lookup of its text and bigrams and cue
-/// phrases are matched on word ids. The model file keeps the strings.
-#[derive(Debug, Clone, Default)]
-struct FastLookup {
-    /// Every analyzed word that is a unigram feature, part of a bigram
-    /// feature or of a cue phrase: its word id and its unigram feature
-    /// (`NO_WORD` if none).
-    words: Words,
-    /// `(word id, word id)` → bigram feature.
-    bigrams: HashMap<u64, u32>,
-    /// Cue phrases whose feature is in the vocabulary, as word ids, keyed
-    /// by their first word; in [`cue_phrases`] order.
-    cues: HashMap<u32, Vec<CuePhrase>>,
-}
-
-/// A cue phrase: its feature and its words' ids.
-type CuePhrase = (u32, Box<[u32]>);
-
-/// Words → `(word id, unigram feature)`, most held inline (see
-/// [`ShortStr`]).
-#[derive(Debug, Clone, Default)]
-struct Words {
-    short: HashMap<ShortStr, (u32, u32)>,
-    long: HashMap<Box<str>, (u32, u32)>,
-}
-
-impl Words {
-    fn get(&self, word: &str) -> Option<(u32, u32)> {
-        match ShortStr::new(word) {
-            Some(key) => self.short.get(&key).copied(),
-            None => self.long.get(word).copied(),
-        }
-    }
-
-    fn entry(&mut self, word: &str) -> &mut (u32, u32) {
-        let next = (self.short.len() + self.long.len()) as u32;
-        match ShortStr::new(word) {
-            Some(key) => self.short.entry(key).or_insert((next, NO_WORD)),
-            None => self.long.entry(word.into()).or_insert((next, NO_WORD)),
-        }
-    }
-
-    /// The id of `word`, given one if new.
-    fn id(&mut self, word: &str) -> u32 {
-        self.entry(word).0
-    }
-}
-
-impl FastLookup {
-    fn new(terms: &[String]) -> FastLookup {
-        let mut fast = FastLookup::default();
-        for (i, term) in terms.iter().enumerate() {
-            // Analyzed tokens never contain a space (the tokenizer splits
-            // on non-alphanumerics), so a term with exactly one space can
-            // only be a bigram and one without can only be a unigram. A
-            // term with more spaces can match no feature [`visit`] emits.
-            match term.split_once(' ') {
-                None => fast.words.entry(term).1 = i as u32,
-                Some((a, b)) if !b.contains(' ') => {
-                    let a = fast.words.id(a);
-                    let b = fast.words.id(b);
-                    fast.bigrams.insert(pair_key(a, b), i as u32);
-                }
-                Some(_) => {}
-            }
-        }
-        let index: HashMap<&str, u32> = terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.as_str(), i as u32))
-            .collect();
-        // Phrases sharing a first word stay in their order; that order is
-        // the order [`visit`] emits cues in.
-        for (first, phrases) in cue_phrases() {
-            for (cue, phrase) in phrases {
-                let Some(&feature) = index.get(format!("cue:{cue}").as_str()) else {
-                    continue;
-                };
-                let ids: Box<[u32]> = phrase.iter().map(|w| fast.words.id(w)).collect();
-                let first = fast.words.id(first);
-                debug_assert_eq!(Some(&first), ids.first());
-                fast.cues.entry(first).or_default().push((feature, ids));
-            }
-        }
-        fast
-    }
 }
 
 /// Learned vocabulary and inverse document frequencies.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Vocabulary {
-    /// Feature strings; a feature's index is its position.
+    /// Features in their string form; a feature's index is its position.
     pub terms: Vec<String>,
     /// Smoothed IDF per feature: `ln((1 + n) / (1 + df)) + 1`.
     pub idf: Vec<f32>,
+    /// `terms`, parsed.
     #[serde(skip)]
-    index: HashMap<String, u32>,
+    features: Vec<Feature>,
+    #[serde(skip)]
+    index: HashMap<Feature, u32>,
     #[serde(skip)]
     fast: FastLookup,
     /// Distinguishes vocabularies (each build of the lookup tables gets a
-    /// new one), so per-thread memories of token tags are never mixed up.
+    /// new one), so per-thread memos of word ids are never mixed up.
     #[serde(skip)]
     id: u64,
 }
@@ -504,51 +591,64 @@ pub struct VocabularyConfig {
 }
 
 impl Vocabulary {
-    /// Learn from the feature lists of the training documents.
-    pub fn fit(docs: &[Vec<Term>], config: VocabularyConfig) -> Vocabulary {
-        let mut df: HashMap<&str, usize> = HashMap::default();
+    /// Learn from the features of the training documents.
+    pub fn fit(docs: &[&[Feature]], config: VocabularyConfig) -> Vocabulary {
+        let mut df: HashMap<&Feature, usize> = HashMap::default();
         for doc in docs {
-            let mut seen: Vec<&str> = doc.iter().map(|t| t.feature.as_str()).collect();
+            let mut seen: Vec<&Feature> = doc.iter().collect();
             seen.sort_unstable();
             seen.dedup();
             for f in seen {
                 *df.entry(f).or_default() += 1;
             }
         }
-        let mut kept: Vec<(&str, usize)> = df
+        let mut kept: Vec<(String, &Feature, usize)> = df
             .into_iter()
             .filter(|(_, d)| *d >= config.min_df)
+            .map(|(f, d)| (f.to_string(), f, d))
             .collect();
-        // Most frequent first, ties by name: deterministic.
-        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        // Most frequent first, ties by name: deterministic. The file lists
+        // features by name.
+        kept.sort_unstable_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
         kept.truncate(config.max_features);
-        kept.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let n = docs.len() as f32;
-        let terms: Vec<String> = kept.iter().map(|(t, _)| t.to_string()).collect();
         let idf = kept
             .iter()
-            .map(|(_, d)| ((1.0 + n) / (1.0 + *d as f32)).ln() + 1.0)
+            .map(|(_, _, d)| ((1.0 + n) / (1.0 + *d as f32)).ln() + 1.0)
             .collect();
+        let features = kept.iter().map(|(_, f, _)| (*f).clone()).collect();
         let mut v = Vocabulary {
-            terms,
+            terms: kept.into_iter().map(|(t, _, _)| t).collect(),
             idf,
+            features,
             index: HashMap::default(),
             fast: FastLookup::default(),
             id: 0,
         };
-        v.build_index();
+        v.build_tables();
         v
     }
 
-    /// Rebuild the lookup tables (after deserialising).
-    pub fn build_index(&mut self) {
-        self.index = self
+    /// Parse the terms and build the lookup tables (after deserialising).
+    pub fn build_index(&mut self) -> Result<(), UnknownFeature> {
+        self.features = self
             .terms
             .iter()
+            .map(|t| Feature::parse(t))
+            .collect::<Result<_, _>>()?;
+        self.build_tables();
+        Ok(())
+    }
+
+    fn build_tables(&mut self) {
+        self.index = self
+            .features
+            .iter()
             .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
+            .map(|(i, f)| (f.clone(), i as u32))
             .collect();
-        self.fast = FastLookup::new(&self.terms);
+        self.fast = FastLookup::new(&self.features);
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         self.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     }
@@ -564,14 +664,19 @@ impl Vocabulary {
     }
 
     /// Index of a feature.
-    pub fn get(&self, feature: &str) -> Option<u32> {
+    pub fn get(&self, feature: &Feature) -> Option<u32> {
         self.index.get(feature).copied()
     }
 
+    /// The feature at `index`.
+    pub fn feature(&self, index: u32) -> &Feature {
+        &self.features[index as usize]
+    }
+
     /// Sublinear TF (`1 + ln tf`) × IDF, L2-normalised.
-    pub fn transform(&self, terms: &[Term]) -> SparseVec {
-        let mut features: Vec<u32> = terms.iter().filter_map(|t| self.get(&t.feature)).collect();
-        self.transform_features(&mut features)
+    pub fn transform(&self, features: &[Feature]) -> SparseVec {
+        let mut indices: Vec<u32> = features.iter().filter_map(|f| self.get(f)).collect();
+        self.transform_features(&mut indices)
     }
 
     /// [`Vocabulary::transform`] from the vocabulary indices of the feature
@@ -610,10 +715,11 @@ mod tests {
     use crate::read::{self, Format};
     use crate::Kind;
 
-    /// The word-id path must give exactly what looking up every
-    /// extracted feature string gives, on realistic records.
+    /// Prediction's path (vocabulary word ids) must find exactly what
+    /// training's finds and looks up in the vocabulary, with the same
+    /// spans and the same vector, on realistic records.
     #[test]
-    fn encode_matches_extract_and_lookup() {
+    fn prediction_finds_what_training_finds() {
         let model = Model::bundled().expect("bundled model");
         let mut csv = Vec::new();
         crate::generate::write_registry(300, 11, &mut csv).unwrap();
@@ -628,10 +734,10 @@ mod tests {
         .map(|item| item.unwrap().record)
         .collect();
         // What the vector was before it was computed by sorting.
-        let reference = |vocabulary: &Vocabulary, terms: &[Term]| {
+        let reference = |vocabulary: &Vocabulary, features: &[Feature]| {
             let mut tf: HashMap<u32, f32> = HashMap::default();
-            for t in terms {
-                if let Some(i) = vocabulary.get(&t.feature) {
+            for f in features {
+                if let Some(i) = vocabulary.get(f) {
                     *tf.entry(i).or_default() += 1.0;
                 }
             }
@@ -649,42 +755,119 @@ mod tests {
             v
         };
         let mut analyzer = Analyzer::default();
-        let (mut matched, mut bigrams, mut cues) = (0, 0, 0);
+        let mut interner = Interner::default();
+        let (mut matched, mut bigrams, mut cues, mut sectors) = (0, 0, 0, 0);
         for f in &model.featurizers {
             let vocabulary = &f.vocabulary;
             for r in &records {
                 let text = record_text(r);
-                let sectors = record_sectors(r);
-                let terms = extract(&mut analyzer, &text, &sectors);
-                let expected: Vec<Occurrence> = terms
+                let record_sectors = record_sectors(r);
+                let mut found = Vec::new();
+                extract(
+                    &mut analyzer,
+                    &text,
+                    &record_sectors,
+                    &mut interner,
+                    |f, span| found.push((f, span)),
+                );
+                let found: Vec<(Feature, Span)> = found
+                    .into_iter()
+                    .map(|(f, span)| (f.map(|w| interner.name(w).to_string()), span))
+                    .collect();
+                let expected: Vec<Occurrence> = found
                     .iter()
-                    .filter_map(|t| {
-                        vocabulary.get(&t.feature).map(|feature| Occurrence {
+                    .filter_map(|(f, span)| {
+                        vocabulary.get(f).map(|feature| Occurrence {
                             feature,
-                            span: t.span,
+                            span: *span,
                         })
                     })
                     .collect();
-                let got = encode(&mut analyzer, &text, &sectors, vocabulary);
+                let got = encode(&mut analyzer, &text, &record_sectors, vocabulary);
                 assert_eq!(got, expected);
                 matched += got.len();
                 for o in &got {
-                    let term = &vocabulary.terms[o.feature as usize];
-                    bigrams += usize::from(term.contains(' '));
-                    cues += usize::from(term.starts_with("cue:"));
+                    match vocabulary.feature(o.feature) {
+                        Feature::Bigram(..) => bigrams += 1,
+                        Feature::Cue(_) => cues += 1,
+                        Feature::Sector(_) => sectors += 1,
+                        Feature::Word(_) => {}
+                    }
                 }
-                let mut features: Vec<u32> = got.iter().map(|o| o.feature).collect();
-                let x = vocabulary.transform_features(&mut features);
+                let features: Vec<Feature> = found.into_iter().map(|(f, _)| f).collect();
+                assert_eq!(
+                    features,
+                    interner.features(&mut analyzer, &text, &record_sectors)
+                );
+                let mut indices: Vec<u32> = got.iter().map(|o| o.feature).collect();
+                let x = vocabulary.transform_features(&mut indices);
                 let bits = |v: &SparseVec| -> Vec<(u32, u32)> {
                     v.iter().map(|(i, x)| (*i, x.to_bits())).collect()
                 };
-                assert_eq!(bits(&x), bits(&reference(vocabulary, &terms)));
-                assert_eq!(bits(&x), bits(&vocabulary.transform(&terms)));
+                assert_eq!(bits(&x), bits(&reference(vocabulary, &features)));
+                assert_eq!(bits(&x), bits(&vocabulary.transform(&features)));
             }
         }
         assert!(
-            matched > 10_000 && bigrams > 1_000 && cues > 10,
-            "too little compared: {matched} occurrences, {bigrams} bigrams, {cues} cues"
+            matched > 10_000 && bigrams > 1_000 && cues > 10 && sectors > 100,
+            "too little compared: {matched} occurrences, {bigrams} bigrams, {cues} cues, {sectors} sectors"
         );
+    }
+
+    /// Every kind of feature prints as the string the model file holds and
+    /// parses back to itself; strings no feature prints are refused.
+    #[test]
+    fn features_round_trip_through_their_string_form() {
+        let mut features = vec![
+            (Feature::Word("partnership".to_string()), "partnership"),
+            (Feature::Word("2006".to_string()), "2006"),
+            (Feature::Word("généralement".to_string()), "généralement"),
+            (
+                Feature::Bigram("pool".to_string(), "fund".to_string()),
+                "pool fund",
+            ),
+        ];
+        let cues: Vec<(Feature, String)> = Cue::all()
+            .map(|c| (Feature::Cue(c), format!("cue:{}", c.name())))
+            .collect();
+        let sectors: Vec<(Feature, String)> = Sector::ALL
+            .iter()
+            .map(|s| (Feature::Sector(*s), format!("sector:{}", s.name())))
+            .collect();
+        assert_eq!(cues.len(), CUES.len());
+        assert!(cues.iter().any(|(_, t)| t == "cue:pooled_fund"));
+        assert!(sectors.iter().any(|(_, t)| t == "sector:civil_society"));
+        features.extend(cues.iter().map(|(f, t)| (f.clone(), t.as_str())));
+        features.extend(sectors.iter().map(|(f, t)| (f.clone(), t.as_str())));
+        for (feature, text) in &features {
+            assert_eq!(feature.to_string(), *text);
+            assert_eq!(Feature::parse(text).as_ref(), Ok(feature), "{text}");
+        }
+        for bad in [
+            "",
+            " ",
+            "a  b",
+            "a b c",
+            " a",
+            "a ",
+            "cue:",
+            "cue:nope",
+            "sector:Civil Society",
+            "sector:",
+            "a:b",
+        ] {
+            assert_eq!(
+                Feature::parse(bad),
+                Err(UnknownFeature(bad.to_string())),
+                "{bad:?}"
+            );
+        }
+        // Every term of the committed model parses, and prints back as is.
+        let model = Model::bundled().expect("bundled model");
+        for f in &model.featurizers {
+            for (i, term) in f.vocabulary.terms.iter().enumerate() {
+                assert_eq!(&f.vocabulary.feature(i as u32).to_string(), term);
+            }
+        }
     }
 }

@@ -2,10 +2,11 @@
 //! and explanations.
 
 pub mod batch;
+pub mod evaluate;
 pub mod features;
 pub mod metrics;
 pub mod model;
 pub mod train;
 
-pub use model::{AxisPrediction, Evidence, Head, Model, BUNDLED_MODEL, FORMAT_VERSION};
+pub use model::{Algorithm, AxisPrediction, Evidence, Head, Model, BUNDLED_MODEL, FORMAT_VERSION};
 pub use train::{Learner, TrainConfig};

@@ -7,7 +7,7 @@
 //! Prediction is a sparse dot product with the weights, so no dense
 //! document-by-vocabulary matrix exists outside training.
 
-use super::features::{self, SparseVec, Vocabulary, VocabularyConfig};
+use super::features::{self, Feature, SparseVec, Vocabulary, VocabularyConfig};
 use super::metrics::Metrics;
 use crate::analyze::{self, Analyzer};
 use crate::error::{InternalError, Result, UserError};
@@ -35,8 +35,9 @@ pub struct Head {
     pub axis: Axis,
     /// Classes, in typology order (column order of `weights`).
     pub classes: Vec<String>,
-    /// `logistic` or `linear_svm`.
-    pub algorithm: String,
+    /// The learner the weights were fitted with. An unknown name in a
+    /// model file fails the load, instead of being taken for another.
+    pub algorithm: Algorithm,
     /// The regularisation setting chosen by cross-validation.
     pub regularization: f64,
     /// Softmax temperature fitted on out-of-fold scores (calibration).
@@ -54,14 +55,45 @@ pub struct Head {
 /// One configuration tried during model selection.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Candidate {
-    /// Algorithm name.
-    pub algorithm: String,
+    /// The learner.
+    pub algorithm: Algorithm,
     /// Regularisation (logistic: L2 alpha; SVM: C).
     pub regularization: f64,
     /// Cross-validated macro-F1.
     pub macro_f1: f64,
     /// Cross-validated accuracy.
     pub accuracy: f64,
+}
+
+/// The learners a head can be trained with, written in files by their
+/// snake_case names (`logistic`, `linear_svm`, `nb_svm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// Multinomial logistic regression (linfa-logistic).
+    Logistic,
+    /// Linear SVM one-vs-rest (linfa-svm).
+    LinearSvm,
+    /// Linear SVM one-vs-rest on naive-Bayes-scaled features (NBSVM).
+    NbSvm,
+}
+
+impl Algorithm {
+    /// The name used in model files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Logistic => "logistic",
+            Algorithm::LinearSvm => "linear_svm",
+            Algorithm::NbSvm => "nb_svm",
+        }
+    }
+}
+
+/// Honours width and alignment (`{:<11}`), as the name as a `&str` did.
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
 }
 
 /// Features of one kind of record.
@@ -224,7 +256,9 @@ impl Model {
             )));
         }
         for f in &mut model.featurizers {
-            f.vocabulary.build_index();
+            f.vocabulary
+                .build_index()
+                .map_err(|e| err(format!("vocabulary of {}s: {e}", f.kind)))?;
             if f.vocabulary.idf.len() != f.vocabulary.terms.len() {
                 return Err(err("vocabulary and IDF lengths differ".into()));
             }
@@ -346,7 +380,7 @@ impl Model {
             .into());
         }
         let text = features::record_text(record);
-        let sectors = features::sectors_of(record);
+        let sectors = features::record_sectors(record);
         // Sentence boundaries are found once per record, and only when an
         // explanation will be given.
         let ends = if evidence > 0 {
@@ -432,6 +466,9 @@ impl Head {
         softmax(&self.scores(x), self.temperature)
     }
 
+    /// The decision on this head's axis for an encoded record:
+    /// probabilities, then the evidence and the sentence for the most
+    /// likely class, then the verdict at `min_confidence`.
     fn predict(
         &self,
         vocab: &Vocabulary,
@@ -441,67 +478,41 @@ impl Head {
         min_confidence: f64,
         n_evidence: usize,
     ) -> AxisPrediction {
-        let x = &encoded.x;
-        let p = self.probabilities(x);
+        let p = self.probabilities(&encoded.x);
         let best = super::metrics::argmax(&p);
+        let push = self.push_towards(best, &encoded.x);
+        let evidence = evidence(vocab, encoded, text, &push, n_evidence);
+        let sentence = (n_evidence > 0)
+            .then(|| best_sentence(text, ends, encoded, &push))
+            .flatten();
+        self.verdict(&p, best, min_confidence, evidence, sentence)
+    }
+
+    /// Each feature's push towards class `best`: its weight there minus
+    /// its mean weight over the other classes, times its value. One per
+    /// entry of `x`.
+    fn push_towards(&self, best: usize, x: &SparseVec) -> Vec<f32> {
         let k = self.classes.len();
-        // A feature's push towards the chosen class: its weight there minus
-        // its mean weight over the other classes, times its value. One per
-        // entry of `x`.
-        let push: Vec<f32> = x
-            .iter()
+        x.iter()
             .map(|&(i, v)| {
                 let row = &self.weights[i as usize * k..(i as usize + 1) * k];
                 let others: f32 = (0..k).filter(|c| *c != best).map(|c| row[c]).sum::<f32>()
                     / (k - 1).max(1) as f32;
                 (row[best] - others) * v
             })
-            .collect();
-        // Positions in `x` of the features that pushed, strongest first
-        // (ties by feature index, which is position order).
-        let mut contributions: Vec<(usize, f32)> = push
-            .iter()
-            .copied()
-            .enumerate()
-            .filter(|(_, c)| *c > 0.0)
-            .collect();
-        let mut evidence: Vec<Evidence> = Vec::new();
-        for (slot, weight) in strongest_first(&mut contributions) {
-            if evidence.len() == n_evidence {
-                break;
-            }
-            let feature = &vocab.terms[x[slot].0 as usize];
-            let occurrence = encoded.occurrences[encoded.first[slot] as usize];
-            let (term, source) = match occurrence.span {
-                Some((s, e)) => (text[s..e].to_string(), "text"),
-                None => (
-                    feature
-                        .strip_prefix("sector:")
-                        .map(|s| format!("partner sector: {s}"))
-                        .unwrap_or_else(|| feature.clone()),
-                    "partners",
-                ),
-            };
-            // A word can back a decision as a unigram and as a cue; show
-            // it once, with the combined push.
-            if let Some(seen) = evidence
-                .iter_mut()
-                .find(|e| e.term.eq_ignore_ascii_case(&term))
-            {
-                seen.weight += weight;
-                continue;
-            }
-            evidence.push(Evidence {
-                term,
-                feature: feature.clone(),
-                weight,
-                source,
-            });
-        }
-        evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-        let sentence = (n_evidence > 0)
-            .then(|| best_sentence(text, ends, encoded, &push))
-            .flatten();
+            .collect()
+    }
+
+    /// The typed prediction: `best` is the label unless its probability is
+    /// below `min_confidence`.
+    fn verdict(
+        &self,
+        p: &[f64],
+        best: usize,
+        min_confidence: f64,
+        evidence: Vec<Evidence>,
+        sentence: Option<String>,
+    ) -> AxisPrediction {
         let probability = p[best];
         // The model's classes were checked against the typology on load.
         let class = |i: usize| Class::from_index(self.axis, i).expect("class of a loaded model");
@@ -518,6 +529,56 @@ impl Head {
             sentence,
         }
     }
+}
+
+/// The `n` strongest pieces of evidence given each feature's `push` (per
+/// entry of the record's vector), strongest first: each quoted as it
+/// appears in the text where it first occurs, or as its partner sector.
+fn evidence(
+    vocab: &Vocabulary,
+    encoded: &Encoded,
+    text: &str,
+    push: &[f32],
+    n: usize,
+) -> Vec<Evidence> {
+    // Positions in `x` of the features that pushed, strongest first (ties
+    // by feature index, which is position order).
+    let mut contributions: Vec<(usize, f32)> = push
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, c)| *c > 0.0)
+        .collect();
+    let mut evidence: Vec<Evidence> = Vec::new();
+    for (slot, weight) in strongest_first(&mut contributions) {
+        if evidence.len() == n {
+            break;
+        }
+        let feature = encoded.x[slot].0;
+        let occurrence = encoded.occurrences[encoded.first[slot] as usize];
+        let (term, source) = match (occurrence.span, vocab.feature(feature)) {
+            (Some((s, e)), _) => (text[s..e].to_string(), "text"),
+            (None, Feature::Sector(s)) => (format!("partner sector: {s}"), "partners"),
+            (None, f) => (f.to_string(), "partners"),
+        };
+        // A word can back a decision as a unigram and as a cue; show it
+        // once, with the combined push.
+        if let Some(seen) = evidence
+            .iter_mut()
+            .find(|e| e.term.eq_ignore_ascii_case(&term))
+        {
+            seen.weight += weight;
+            continue;
+        }
+        evidence.push(Evidence {
+            term,
+            feature: vocab.terms[feature as usize].clone(),
+            weight,
+            source,
+        });
+    }
+    evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    evidence
 }
 
 /// `(position, push)` pairs strongest first (ties by position), sorting
@@ -703,4 +764,24 @@ pub fn softmax(scores: &[f32], temperature: f32) -> Vec<f64> {
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An algorithm this partnerkb does not know is refused at load,
+    /// naming it, rather than taken for logistic regression.
+    #[test]
+    fn an_unknown_algorithm_fails_the_load() {
+        let text =
+            BUNDLED_MODEL.replacen("\"algorithm\": \"nb_svm\"", "\"algorithm\": \"forest\"", 1);
+        assert_ne!(text, BUNDLED_MODEL, "the bundled model has an nb_svm head");
+        let err = Model::from_json("altered", &text).expect_err("unknown algorithm");
+        assert_eq!(err.code(), "bad_model");
+        assert!(
+            err.to_string().contains("unknown variant `forest`"),
+            "{err}"
+        );
+    }
 }

@@ -6,10 +6,10 @@
 //! are densified over that fold's (capped) vocabulary only; prediction
 //! afterwards uses the learned weights on sparse vectors.
 
-use super::features::{self, SparseVec, Term, Vocabulary, VocabularyConfig};
+use super::features::{self, Feature, Interner, SparseVec, Vocabulary, VocabularyConfig};
 use super::metrics::{self, Metrics};
 use super::model::{
-    current_typology, Candidate, Featurizer, Head, Model, Provenance, FORMAT_VERSION,
+    current_typology, Algorithm, Candidate, Featurizer, Head, Model, Provenance, FORMAT_VERSION,
 };
 use crate::analyze::{self, Analyzer};
 use crate::error::{Result, TrainError};
@@ -145,8 +145,8 @@ fn is_iso_date(text: &str) -> bool {
 pub struct Example {
     /// Record id.
     pub id: String,
-    /// Extracted features.
-    pub terms: Vec<Term>,
+    /// Its feature occurrences.
+    pub features: Vec<Feature>,
     /// Class index per axis (absent when unlabelled on that axis).
     pub labels: BTreeMap<Axis, usize>,
 }
@@ -155,21 +155,24 @@ pub struct Example {
 pub fn examples(records: &[Record]) -> Vec<Example> {
     records
         .par_iter()
-        .map_init(Analyzer::default, |a, r| {
-            let text = features::record_text(r);
-            let terms = features::extract(a, &text, &features::record_sectors(r));
-            let labels: BTreeMap<Axis, usize> = r
-                .kind()
-                .axes()
-                .iter()
-                .filter_map(|&axis| r.gold(axis).map(|c| (axis, c.index())))
-                .collect();
-            Example {
-                id: r.id().to_string(),
-                terms,
-                labels,
-            }
-        })
+        .map_init(
+            || (Analyzer::default(), Interner::default()),
+            |(analyzer, interner), r| {
+                let text = features::record_text(r);
+                let features = interner.features(analyzer, &text, &features::record_sectors(r));
+                let labels: BTreeMap<Axis, usize> = r
+                    .kind()
+                    .axes()
+                    .iter()
+                    .filter_map(|&axis| r.gold(axis).map(|c| (axis, c.index())))
+                    .collect();
+                Example {
+                    id: r.id().to_string(),
+                    features,
+                    labels,
+                }
+            },
+        )
         .collect()
 }
 
@@ -208,15 +211,32 @@ pub enum Learner {
 }
 
 impl Learner {
-    fn name(self) -> &'static str {
-        match self {
-            Learner::Logistic(_) => "logistic",
-            Learner::LinearSvm(_) => "linear_svm",
-            Learner::NbSvm(_) => "nb_svm",
+    /// The learner of `algorithm` with regularisation `regularization`.
+    pub fn new(algorithm: Algorithm, regularization: f64) -> Learner {
+        match algorithm {
+            Algorithm::Logistic => Learner::Logistic(regularization),
+            Algorithm::LinearSvm => Learner::LinearSvm(regularization),
+            Algorithm::NbSvm => Learner::NbSvm(regularization),
         }
     }
 
-    fn regularization(self) -> f64 {
+    /// The learner a head was trained with. Its algorithm is typed, so a
+    /// model file naming an unknown one was refused when it was loaded.
+    pub fn of(head: &Head) -> Learner {
+        Learner::new(head.algorithm, head.regularization)
+    }
+
+    /// Which algorithm.
+    pub fn algorithm(self) -> Algorithm {
+        match self {
+            Learner::Logistic(_) => Algorithm::Logistic,
+            Learner::LinearSvm(_) => Algorithm::LinearSvm,
+            Learner::NbSvm(_) => Algorithm::NbSvm,
+        }
+    }
+
+    /// The regularisation setting (logistic: L2 alpha; SVMs: C).
+    pub fn regularization(self) -> f64 {
         match self {
             Learner::Logistic(a) | Learner::LinearSvm(a) | Learner::NbSvm(a) => a,
         }
@@ -356,9 +376,9 @@ fn fit_on(
     learner: Learner,
     config: &TrainConfig,
 ) -> Result<(Vocabulary, Linear)> {
-    let terms: Vec<Vec<Term>> = train.iter().map(|e| e.terms.clone()).collect();
-    let vocab = Vocabulary::fit(&terms, config.vocabulary);
-    let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.terms)).collect();
+    let docs: Vec<&[Feature]> = train.iter().map(|e| e.features.as_slice()).collect();
+    let vocab = Vocabulary::fit(&docs, config.vocabulary);
+    let rows: Vec<SparseVec> = train.iter().map(|e| vocab.transform(&e.features)).collect();
     let y: Vec<usize> = train.iter().map(|e| e.labels[&axis]).collect();
     let n_classes = axis.classes().len();
     let model = fit(
@@ -402,7 +422,7 @@ fn out_of_fold(
                 .map(|(i, e)| {
                     (
                         i,
-                        linear_scores(&model, &vocab.transform(&e.terms), n_classes),
+                        linear_scores(&model, &vocab.transform(&e.features), n_classes),
                     )
                 })
                 .collect())
@@ -502,7 +522,7 @@ pub fn select(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<
             .collect();
         let m = metrics::compute(&classes, &truth, &probs);
         candidates.push(Candidate {
-            algorithm: learner.name().into(),
+            algorithm: learner.algorithm(),
             regularization: learner.regularization(),
             macro_f1: m.macro_f1,
             accuracy: m.accuracy,
@@ -543,7 +563,10 @@ fn fit_head(
         .iter()
         .filter(|e| e.labels.contains_key(&axis))
         .collect();
-    let rows: Vec<SparseVec> = labelled.iter().map(|e| vocab.transform(&e.terms)).collect();
+    let rows: Vec<SparseVec> = labelled
+        .iter()
+        .map(|e| vocab.transform(&e.features))
+        .collect();
     let y: Vec<usize> = labelled.iter().map(|e| e.labels[&axis]).collect();
     let n_classes = axis.classes().len();
     let model = fit(
@@ -557,7 +580,7 @@ fn fit_head(
     Ok(Head {
         axis,
         classes: axis.classes().iter().map(|c| c.to_string()).collect(),
-        algorithm: selection.chosen.name().into(),
+        algorithm: selection.chosen.algorithm(),
         regularization: selection.chosen.regularization(),
         temperature: selection.temperature,
         weights: model.weights,
@@ -579,7 +602,7 @@ pub fn train(
     let mut featurizers = Vec::new();
     let mut heads = Vec::new();
     let mut counts = BTreeMap::new();
-    for kind in [Kind::Partnership, Kind::Lesson] {
+    for kind in Kind::ALL {
         let of_kind: Vec<Record> = records
             .iter()
             .filter(|r| r.kind() == kind)
@@ -593,13 +616,9 @@ pub fn train(
         if examples.is_empty() {
             continue;
         }
-        let axes: Vec<Axis> = match kind {
-            Kind::Partnership => Axis::PARTNERSHIP.to_vec(),
-            Kind::Lesson => vec![Axis::Challenge],
-        };
-        let terms: Vec<Vec<Term>> = examples.iter().map(|e| e.terms.clone()).collect();
-        let vocabulary = Vocabulary::fit(&terms, config.vocabulary);
-        for axis in axes {
+        let docs: Vec<&[Feature]> = examples.iter().map(|e| e.features.as_slice()).collect();
+        let vocabulary = Vocabulary::fit(&docs, config.vocabulary);
+        for &axis in kind.axes() {
             let selection = select(&examples, axis, config)?;
             heads.push(fit_head(&examples, &vocabulary, &selection, config)?);
         }
@@ -652,24 +671,17 @@ pub fn leave_one_out(
                 .map(|(_, e)| e)
                 .collect();
             let (vocab, model) = fit_on(&train, axis, learner, config)?;
-            let s = linear_scores(&model, &vocab.transform(&examples[held].terms), n_classes);
+            let s = linear_scores(
+                &model,
+                &vocab.transform(&examples[held].features),
+                n_classes,
+            );
             Ok((
                 examples[held].id.clone(),
                 super::model::softmax(&s, temperature),
             ))
         })
         .collect()
-}
-
-impl Learner {
-    /// The learner a head was trained with.
-    pub fn of(head: &Head) -> Learner {
-        match head.algorithm.as_str() {
-            "linear_svm" => Learner::LinearSvm(head.regularization),
-            "nb_svm" => Learner::NbSvm(head.regularization),
-            _ => Learner::Logistic(head.regularization),
-        }
-    }
 }
 
 /// Nested cross-validation: in each outer fold, the configuration and
@@ -703,11 +715,11 @@ pub fn nested(examples: &[Example], axis: Axis, config: &TrainConfig) -> Result<
             .enumerate()
             .filter(|(i, _)| folds[*i] == fold)
         {
-            let s = linear_scores(&model, &vocab.transform(&e.terms), n_classes);
+            let s = linear_scores(&model, &vocab.transform(&e.features), n_classes);
             probabilities[i] = super::model::softmax(&s, inner.temperature);
         }
         chosen.push(Candidate {
-            algorithm: inner.chosen.name().into(),
+            algorithm: inner.chosen.algorithm(),
             regularization: inner.chosen.regularization(),
             macro_f1: inner.metrics.macro_f1,
             accuracy: inner.metrics.accuracy,
@@ -728,4 +740,238 @@ pub struct NestedReport {
     /// The configuration the inner cross-validation chose in each outer
     /// fold, with its inner score.
     pub chosen_per_fold: Vec<Candidate>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::model::softmax;
+
+    /// Deterministic pseudo-random numbers in `[0, 1)`.
+    fn uniform(rng: &mut SplitMix) -> f64 {
+        (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    #[test]
+    fn folds_spread_every_class_and_depend_only_on_the_seed() {
+        // Unbalanced classes, as in the corpus: 61, 23, 9 and 5 examples,
+        // interleaved.
+        let sizes = [61, 23, 9, 5];
+        let mut labels = Vec::new();
+        for round in 0..61 {
+            for (class, size) in sizes.iter().enumerate() {
+                if round < *size {
+                    labels.push(class);
+                }
+            }
+        }
+        let k = 5;
+        let folds = stratified_folds(&labels, k, 42);
+        assert_eq!(folds.len(), labels.len());
+        assert!(folds.iter().all(|f| *f < k));
+        for (class, size) in sizes.iter().enumerate() {
+            let mut per_fold = vec![0; k];
+            for (label, fold) in labels.iter().zip(&folds) {
+                if *label == class {
+                    per_fold[*fold] += 1;
+                }
+            }
+            let (min, max) = (
+                per_fold.iter().min().unwrap(),
+                per_fold.iter().max().unwrap(),
+            );
+            assert!(max - min <= 1, "class {class} ({size}): {per_fold:?}");
+            if *size >= k {
+                assert!(*min >= 1, "class {class} is in every fold: {per_fold:?}");
+            }
+        }
+        let mut sizes_per_fold = vec![0; k];
+        for f in &folds {
+            sizes_per_fold[*f] += 1;
+        }
+        let spread = sizes_per_fold.iter().max().unwrap() - sizes_per_fold.iter().min().unwrap();
+        assert!(spread <= 1, "fold sizes {sizes_per_fold:?}");
+        assert_eq!(folds, stratified_folds(&labels, k, 42), "same seed");
+        assert_ne!(folds, stratified_folds(&labels, k, 43), "another seed");
+    }
+
+    /// Scores whose labels were drawn from `softmax(scores / t)`: a model
+    /// over-confident (t > 1) or under-confident (t < 1) by a factor `t`.
+    fn synthetic(t: f32, n: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<usize>) {
+        let mut rng = SplitMix(seed);
+        let mut scores = Vec::new();
+        let mut truth = Vec::new();
+        for _ in 0..n {
+            let s: Vec<f32> = (0..3)
+                .map(|_| (uniform(&mut rng) * 8.0 - 4.0) as f32)
+                .collect();
+            let p = softmax(&s, t);
+            let u = uniform(&mut rng);
+            let mut acc = 0.0;
+            let label = p
+                .iter()
+                .position(|q| {
+                    acc += q;
+                    u < acc
+                })
+                .unwrap_or(p.len() - 1);
+            scores.push(s);
+            truth.push(label);
+        }
+        (scores, truth)
+    }
+
+    fn nll(scores: &[Vec<f32>], truth: &[usize], t: f32) -> f64 {
+        scores
+            .iter()
+            .zip(truth)
+            .map(|(s, y)| -softmax(s, t)[*y].max(1e-12).ln())
+            .sum()
+    }
+
+    #[test]
+    fn temperature_fitting_recovers_a_known_temperature() {
+        for (known, seed) in [(2.5f32, 1), (0.5, 2), (1.0, 3)] {
+            let (scores, truth) = synthetic(known, 5000, seed);
+            let fitted = fit_temperature(&scores, &truth);
+            assert!(
+                (fitted / known - 1.0).abs() < 0.15,
+                "known {known}, fitted {fitted}"
+            );
+        }
+    }
+
+    #[test]
+    fn temperature_fitting_never_does_worse_than_none() {
+        for seed in 0..20 {
+            let known = [0.3f32, 1.0, 4.0][seed as usize % 3];
+            // Few examples, so the best temperature on them is noisy.
+            let (scores, truth) = synthetic(known, 12, seed);
+            let fitted = fit_temperature(&scores, &truth);
+            assert!(
+                nll(&scores, &truth, fitted) <= nll(&scores, &truth, 1.0),
+                "seed {seed}: T={fitted} is worse than T=1"
+            );
+        }
+    }
+
+    #[test]
+    fn train_config_check_names_each_bad_setting() {
+        let good = TrainConfig {
+            date: "2026-11-29".into(),
+            ..TrainConfig::default()
+        };
+        assert_eq!(good.check(), Ok(()));
+        let bad: Vec<(&str, TrainConfig)> = vec![
+            (
+                "folds",
+                TrainConfig {
+                    folds: 1,
+                    ..good.clone()
+                },
+            ),
+            (
+                "folds",
+                TrainConfig {
+                    folds: MAX_FOLDS + 1,
+                    ..good.clone()
+                },
+            ),
+            (
+                "vocabulary.min_df",
+                TrainConfig {
+                    vocabulary: VocabularyConfig {
+                        min_df: 0,
+                        ..good.vocabulary
+                    },
+                    ..good.clone()
+                },
+            ),
+            (
+                "vocabulary.max_features",
+                TrainConfig {
+                    vocabulary: VocabularyConfig {
+                        max_features: 0,
+                        ..good.vocabulary
+                    },
+                    ..good.clone()
+                },
+            ),
+            (
+                "logistic_alphas, svm_cs, nbsvm_cs",
+                TrainConfig {
+                    logistic_alphas: vec![],
+                    svm_cs: vec![],
+                    nbsvm_cs: vec![],
+                    ..good.clone()
+                },
+            ),
+            (
+                "logistic_alphas",
+                TrainConfig {
+                    logistic_alphas: vec![0.1, 0.0],
+                    ..good.clone()
+                },
+            ),
+            (
+                "svm_cs",
+                TrainConfig {
+                    svm_cs: vec![f64::NAN],
+                    ..good.clone()
+                },
+            ),
+            (
+                "nbsvm_cs",
+                TrainConfig {
+                    nbsvm_cs: vec![-1.0],
+                    ..good.clone()
+                },
+            ),
+            (
+                "max_iterations",
+                TrainConfig {
+                    max_iterations: 0,
+                    ..good.clone()
+                },
+            ),
+            (
+                "date",
+                TrainConfig {
+                    date: "2026-02-30".into(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "date",
+                TrainConfig {
+                    date: "29.11.2026".into(),
+                    ..good.clone()
+                },
+            ),
+            // The default leaves the date to the caller.
+            ("date", TrainConfig::default()),
+        ];
+        for (setting, config) in bad {
+            match config.check() {
+                Err(TrainError::Setting { name, reason }) => {
+                    assert_eq!(name, setting, "{reason}");
+                    let message = config.check().unwrap_err().to_string();
+                    assert!(message.contains(setting), "{message}");
+                }
+                other => panic!("{setting}: {other:?}"),
+            }
+        }
+        // Only some learners is fine.
+        let svm_only = TrainConfig {
+            logistic_alphas: vec![],
+            nbsvm_cs: vec![],
+            ..good.clone()
+        };
+        assert_eq!(svm_only.check(), Ok(()));
+        let leap_day = TrainConfig {
+            date: "2028-02-29".into(),
+            ..good
+        };
+        assert_eq!(leap_day.check(), Ok(()));
+    }
 }

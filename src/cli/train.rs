@@ -4,7 +4,8 @@ use super::Globals;
 use anyhow::{Context, Result};
 use clap::Args;
 use partnerkb::classify::{train, TrainConfig};
-use sha2::{Digest, Sha256};
+use partnerkb::corpus::{self, TrainingCorpus};
+use partnerkb::UserError;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -52,46 +53,17 @@ pub(crate) fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Read the corpus files and their combined SHA-256.
-pub(crate) fn load_corpus(
-    files: &[PathBuf],
-) -> Result<(Vec<partnerkb::Record>, String, Vec<String>)> {
-    let mut records = Vec::new();
-    let mut hash = Sha256::new();
-    let mut names = Vec::new();
-    for file in files {
-        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-        hash.update((bytes.len() as u64).to_le_bytes());
-        hash.update(&bytes);
-        let kind = None;
-        let mut bad = Vec::new();
-        for item in partnerkb::read::read_path(file, kind, &Default::default())? {
-            match item {
-                Ok(l) => records.push(l.record),
-                Err(e) => bad.push(e),
+/// Read the corpus files ([`corpus::load_training`]), printing each
+/// invalid record of a file that has any before failing.
+pub(crate) fn load_corpus(files: &[PathBuf]) -> Result<TrainingCorpus> {
+    corpus::load_training(files).map_err(|e| {
+        if let Some(UserError::InvalidCorpus { errors, .. }) = e.user() {
+            for record in errors {
+                eprintln!("{record}");
             }
         }
-        for e in &bad {
-            eprintln!("{e}");
-        }
-        if !bad.is_empty() {
-            anyhow::bail!(
-                "{}: {} invalid record(s); fix them before training",
-                file.display(),
-                bad.len()
-            );
-        }
-        names.push(
-            file.file_name()
-                .map(|f| f.to_string_lossy().to_string())
-                .unwrap_or_default(),
-        );
-    }
-    Ok((
-        records,
-        partnerkb::classify::model::hex(&hash.finalize()),
-        names,
-    ))
+        e.into()
+    })
 }
 
 pub fn run(_g: &Globals, args: TrainArgs) -> Result<ExitCode> {
@@ -106,15 +78,15 @@ pub fn run(_g: &Globals, args: TrainArgs) -> Result<ExitCode> {
         ..TrainConfig::default()
     };
     config.check()?;
-    let (records, sha, names) = load_corpus(&args.corpus)?;
+    let corpus = load_corpus(&args.corpus)?;
     let started = std::time::Instant::now();
-    let mut model = train::train(&records, &config, sha, names)?;
+    let mut model = train::train(&corpus.records, &config, corpus.sha256, corpus.files)?;
     model
         .save(&args.out)
         .with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!(
         "partnerkb: trained on {} records in {:.1}s → {}",
-        records.len(),
+        corpus.records.len(),
         started.elapsed().as_secs_f64(),
         args.out.display()
     );

@@ -20,6 +20,10 @@ use std::path::{Path, PathBuf};
 pub const PARTNERSHIPS: &[u8] = include_bytes!("../corpus/partnerships.jsonl");
 /// The bundled lessons.
 pub const LESSONS: &[u8] = include_bytes!("../corpus/lessons.jsonl");
+/// The held-out dev set (`corpus/dev/partnerships.jsonl`): never trained
+/// on and never in the default index; bundled so that `evaluate --dev`
+/// works from any directory.
+pub const DEV_PARTNERSHIPS: &[u8] = include_bytes!("../corpus/dev/partnerships.jsonl");
 /// Origin names of the bundled files in the index.
 pub const PARTNERSHIPS_ORIGIN: &str = "bundled:corpus/partnerships.jsonl";
 /// Origin name of the bundled lessons.

@@ -91,18 +91,70 @@ pub struct TrainingCorpus {
 /// records fails the load with all of its errors
 /// ([`UserError::InvalidCorpus`]).
 pub fn load_training(files: &[PathBuf]) -> Result<TrainingCorpus> {
-    let mut records = Vec::new();
-    let mut hash = Sha256::new();
-    let mut names = Vec::new();
+    let mut sources = Vec::with_capacity(files.len());
     for file in files {
         let bytes = std::fs::read(file).map_err(|source| UserError::Input {
             path: file.clone(),
             source,
         })?;
+        sources.push((file.clone(), std::borrow::Cow::Owned(bytes)));
+    }
+    training_from(sources)
+}
+
+/// The corpus bundled in the binary, as [`load_training`] reads
+/// `corpus/partnerships.jsonl` and `corpus/lessons.jsonl`: the same records,
+/// digest and file names, so a model trained on it is byte for byte the
+/// one trained on those files, from any working directory.
+pub fn load_bundled_training() -> Result<TrainingCorpus> {
+    training_from(vec![
+        (
+            PathBuf::from("corpus/partnerships.jsonl"),
+            std::borrow::Cow::Borrowed(crate::bundle::PARTNERSHIPS),
+        ),
+        (
+            PathBuf::from("corpus/lessons.jsonl"),
+            std::borrow::Cow::Borrowed(crate::bundle::LESSONS),
+        ),
+    ])
+}
+
+/// The bundled held-out dev set's records.
+pub fn load_bundled_dev() -> Result<Vec<Record>> {
+    let items = read::read_bytes(
+        "corpus/dev/partnerships.jsonl",
+        crate::bundle::DEV_PARTNERSHIPS,
+        read::Format::Jsonl,
+        Some(Kind::Partnership),
+    )?;
+    items
+        .map(|item| item.map(|l| l.record).map_err(Error::from))
+        .collect()
+}
+
+fn training_from(
+    sources: Vec<(PathBuf, std::borrow::Cow<'static, [u8]>)>,
+) -> Result<TrainingCorpus> {
+    let mut records = Vec::new();
+    let mut hash = Sha256::new();
+    let mut names = Vec::new();
+    for (file, bytes) in sources {
         hash.update((bytes.len() as u64).to_le_bytes());
         hash.update(&bytes);
         let mut errors = Vec::new();
-        for item in read::read_path(file, None, &ColumnMap::default())? {
+        let format = read::Format::from_path(&file)?;
+        let reader: Box<dyn std::io::Read + Send> = match bytes {
+            std::borrow::Cow::Borrowed(b) => Box::new(b),
+            std::borrow::Cow::Owned(b) => Box::new(std::io::Cursor::new(b)),
+        };
+        let items = read::open_reader(
+            file.display().to_string(),
+            reader,
+            format,
+            None,
+            &ColumnMap::default(),
+        )?;
+        for item in items {
             match item {
                 Ok(located) => records.push(located.record),
                 Err(e) => errors.push(e),

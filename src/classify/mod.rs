@@ -8,5 +8,6 @@ pub mod metrics;
 pub mod model;
 pub mod train;
 
+pub mod held_out;
 pub use model::{Algorithm, AxisPrediction, Evidence, Head, Model, BUNDLED_MODEL, FORMAT_VERSION};
 pub use train::{Learner, TrainConfig};

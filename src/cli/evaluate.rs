@@ -6,6 +6,7 @@ use super::Globals;
 use anyhow::{Context, Result};
 use clap::Args;
 use partnerkb::classify::evaluate::{self, AnnexRow, Report};
+use partnerkb::classify::held_out::{self, HeldOut};
 use partnerkb::classify::TrainConfig;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,9 +16,8 @@ use std::process::ExitCode;
 /// and expected calibration error, for every configuration compared.
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Labelled corpus files
-    #[arg(long, num_args = 1.., value_name = "FILE",
-          default_values = ["corpus/partnerships.jsonl", "corpus/lessons.jsonl"])]
+    /// Labelled corpus files [default: the corpus bundled in the binary]
+    #[arg(long, num_args = 1.., value_name = "FILE")]
     pub corpus: Vec<PathBuf>,
     /// Number of folds
     #[arg(long, default_value_t = 5)]
@@ -41,9 +41,20 @@ pub struct EvaluateArgs {
     /// training split: unbiased, about K times slower)
     #[arg(long)]
     pub nested: bool,
+    /// Also apply the model (--model, or the bundled one, which is trained
+    /// on the bundled corpus) to the held-out dev set of real-source texts
+    /// and score it there
+    #[arg(long)]
+    pub dev: bool,
+    /// The held-out set for --dev [default: the bundled corpus/dev set]
+    #[arg(long, value_name = "FILE", requires = "dev")]
+    pub dev_set: Option<PathBuf>,
+    /// The review threshold whose catch --dev measures
+    #[arg(long, value_name = "P", default_value_t = 0.7, requires = "dev")]
+    pub review_threshold: f64,
 }
 
-pub fn run(_g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
+pub fn run(g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
     let config = TrainConfig {
         seed: args.seed,
         folds: args.folds,
@@ -62,13 +73,29 @@ pub fn run(_g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
     } else {
         None
     };
+    let dev = if args.dev {
+        let records = match &args.dev_set {
+            Some(path) => load_corpus(std::slice::from_ref(path))?.records,
+            None => partnerkb::corpus::load_bundled_dev()?,
+        };
+        Some(held_out::evaluate(
+            &g.model()?,
+            &records,
+            args.review_threshold,
+        )?)
+    } else {
+        None
+    };
     if let Some(path) = &args.export_folds {
         export_folds(&report, path)?;
     }
     if let Some(dir) = &args.report {
         write_html(&report, dir)?;
+        if let Some(dev) = &dev {
+            write_reliability(dev, dir)?;
+        }
     }
-    print_report(&report, annex.as_deref(), args.json)?;
+    print_report(&report, annex.as_deref(), dev.as_ref(), args.json)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -87,19 +114,42 @@ fn write_html(report: &Report, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn print_report(report: &Report, annex: Option<&[AnnexRow]>, json: bool) -> Result<()> {
+/// One reliability diagram per axis of the held-out evaluation.
+fn write_reliability(dev: &HeldOut, dir: &Path) -> Result<()> {
+    for axis in dev.axes.iter().map(|a| a.axis) {
+        if let Some(svg) = dev.reliability_svg(axis) {
+            let path = dir.join(format!("reliability-dev-{axis}.svg"));
+            std::fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn print_report(
+    report: &Report,
+    annex: Option<&[AnnexRow]>,
+    dev: Option<&HeldOut>,
+    json: bool,
+) -> Result<()> {
     if json {
-        let v = serde_json::json!({
+        let mut v = serde_json::json!({
             "folds": report.config.folds,
             "seed": report.config.seed,
             "axes": report.axes,
             "annex": annex,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        if let Some(dev) = dev {
+            v["dev"] = serde_json::to_value(dev)?;
+        }
+        outln!("{}", serde_json::to_string_pretty(&v)?)?;
     } else {
-        print!("{}", report.to_text());
+        out!("{}", report.to_text())?;
         if let Some(rows) = annex {
-            print!("{}", evaluate::annex_markdown(rows));
+            out!("{}", evaluate::annex_markdown(rows))?;
+        }
+        if let Some(dev) = dev {
+            outln!("\nHeld out (trained on the corpus, tested on the dev set):\n")?;
+            out!("{}", dev.to_markdown())?;
         }
     }
     Ok(())

@@ -16,11 +16,12 @@ use std::process::ExitCode;
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Labelled corpus files (partnerships and lessons, JSONL or CSV)
-    #[arg(long, num_args = 1.., value_name = "FILE",
-          default_values = ["corpus/partnerships.jsonl", "corpus/lessons.jsonl"])]
+    /// [default: the corpus bundled in the binary]
+    #[arg(long, num_args = 1.., value_name = "FILE")]
     pub corpus: Vec<PathBuf>,
-    /// Where to write the model
-    #[arg(long, default_value = "models/default.json", value_name = "PATH")]
+    /// Where to write the model (the maintainers regenerate the committed
+    /// one with `--out models/default.json`)
+    #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
     /// Seed for the cross-validation folds
     #[arg(long, default_value_t = 42)]
@@ -53,10 +54,16 @@ pub(crate) fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Read the corpus files ([`corpus::load_training`]), printing each
-/// invalid record of a file that has any before failing.
+/// Read the corpus files ([`corpus::load_training`]), or the bundled
+/// corpus when none is named, printing each invalid record of a file that
+/// has any before failing.
 pub(crate) fn load_corpus(files: &[PathBuf]) -> Result<TrainingCorpus> {
-    corpus::load_training(files).map_err(|e| {
+    let loaded = if files.is_empty() {
+        corpus::load_bundled_training()
+    } else {
+        corpus::load_training(files)
+    };
+    loaded.map_err(|e| {
         if let Some(UserError::InvalidCorpus { errors, .. }) = e.user() {
             for record in errors {
                 eprintln!("{record}");

@@ -59,3 +59,50 @@ fn a_reader_that_closes_stdout_early_ends_every_command_quietly_with_0() {
         );
     }
 }
+
+#[test]
+fn train_and_evaluate_work_from_any_directory_and_write_only_where_told() {
+    let tmp = tempfile::tempdir().unwrap();
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let model = tmp.path().join("model.json");
+    let out = process(tmp.path())
+        .current_dir(&elsewhere)
+        .args(["train", "--date", "2026-11-29", "--folds", "3", "--out"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(model.exists());
+    let out = process(tmp.path())
+        .current_dir(&elsewhere)
+        .args(["evaluate", "--folds", "3", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report["axes"].as_array().is_some_and(|a| a.len() == 3),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).unwrap().count(),
+        0,
+        "nothing written in the working directory"
+    );
+    // Without --out, train refuses rather than overwrite ./models/default.json.
+    let out = process(tmp.path())
+        .current_dir(&elsewhere)
+        .args(["train"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out"));
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+}

@@ -305,6 +305,6 @@ mod tests {
         assert!((r.flagged_share() - 0.25).abs() < 1e-12);
         let bins = reliability(&truth, &probs);
         assert_eq!(bins.iter().map(|b| b.count).sum::<usize>(), 4);
-        assert_eq!(bins[9].count, 1, "0.95 lands in the top bin");
+        assert_eq!(bins[9].count, 2, "0.9 and 0.95 land in the top bin");
     }
 }

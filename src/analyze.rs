@@ -16,7 +16,7 @@ pub const NAME: &str = "partnerkb_en";
 
 /// Description of the analyzer's pipeline, stored in model files so a model
 /// built with another pipeline is refused.
-pub const SETTINGS: &str = "simple|remove_long:40|lowercase|stopwords:en|stem:en";
+pub const SETTINGS: &str = "simple|remove_long:40|lowercase|stopwords:en|spelling:en-us|stem:en";
 
 /// Build the tantivy analyzer: simple tokenizer, then per word: drop it
 /// if over 40 bytes, lowercase, drop English stop words, English (Porter)
@@ -126,27 +126,239 @@ impl TokenStream for SimpleStream<'_> {
 /// The second stage, applied to each token on its own (one token in, at
 /// most one out): drop it if over 40 bytes, lowercase, drop English stop
 /// words, English (Porter) stemming.
-fn word_filters() -> TextAnalyzer {
-    TextAnalyzer::builder(RawTokenizer::default())
+fn word_filters() -> (TextAnalyzer, TextAnalyzer) {
+    let before = TextAnalyzer::builder(RawTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(StopWordFilter::new(Language::English).expect("tantivy ships English stop words"))
+        .build();
+    let stem = TextAnalyzer::builder(RawTokenizer::default())
         .filter(Stemmer::new(Language::English))
-        .build()
+        .build();
+    (before, stem)
+}
+
+/// British spellings as American ones, before stemming, so that UN text
+/// that mixes them (programme/program, organisation/organization,
+/// labour/labor, centre/center) meets itself: the stemmer makes
+/// `organisation` `organis` but `organization` `organ`. Words are changed
+/// by explicit lists and by the `-isation`/`-ise` and `-yse` endings, with
+/// the `-ise` words that have no `-ize` form kept as they are.
+pub fn american_spelling(word: &str) -> Option<String> {
+    const WHOLE: &[(&str, &str)] = &[
+        ("programme", "program"),
+        ("programmes", "programs"),
+        ("programmed", "programed"),
+        ("programming", "programing"),
+        ("catalogue", "catalog"),
+        ("catalogues", "catalogs"),
+        ("defence", "defense"),
+        ("licence", "license"),
+        ("licences", "licenses"),
+        ("offence", "offense"),
+        ("offences", "offenses"),
+        ("pretence", "pretense"),
+        ("enrolment", "enrollment"),
+        ("enrolments", "enrollments"),
+        ("fulfil", "fulfill"),
+        ("fulfilment", "fulfillment"),
+        ("judgement", "judgment"),
+        ("judgements", "judgments"),
+        ("ageing", "aging"),
+        ("practise", "practice"),
+        ("practised", "practiced"),
+        ("practising", "practicing"),
+        ("practises", "practices"),
+        ("grey", "gray"),
+        ("aluminium", "aluminum"),
+        ("sulphur", "sulfur"),
+        ("mould", "mold"),
+        ("plough", "plow"),
+        ("tonne", "ton"),
+        ("tonnes", "tons"),
+        ("kerb", "curb"),
+        ("cheque", "check"),
+        ("cheques", "checks"),
+        ("paediatric", "pediatric"),
+        ("anaemia", "anemia"),
+        ("diarrhoea", "diarrhea"),
+        ("oestrogen", "estrogen"),
+        ("haemorrhage", "hemorrhage"),
+        ("foetal", "fetal"),
+        ("manoeuvre", "maneuver"),
+    ];
+    // `-our` roots: colour, labour, behaviour... with every ending.
+    const OUR: &[&str] = &[
+        "arbour",
+        "ardour",
+        "armour",
+        "behaviour",
+        "candour",
+        "clamour",
+        "colour",
+        "demeanour",
+        "endeavour",
+        "favour",
+        "flavour",
+        "fervour",
+        "harbour",
+        "honour",
+        "humour",
+        "labour",
+        "neighbour",
+        "odour",
+        "parlour",
+        "rancour",
+        "rigour",
+        "rumour",
+        "saviour",
+        "savour",
+        "splendour",
+        "tumour",
+        "valour",
+        "vapour",
+        "vigour",
+    ];
+    // `-tre` words: centre, metre, fibre...
+    const TRE: &[&str] = &[
+        "centre", "centres", "centred", "metre", "metres", "litre", "litres", "fibre", "fibres",
+        "theatre", "theatres", "calibre", "sombre", "spectre", "meagre", "lustre", "sabre",
+    ];
+    // Doubled `l` before an ending.
+    const LL: &[&str] = &[
+        "travell", "counsell", "modell", "labell", "cancell", "fuell", "signall", "channell",
+        "levell", "totall", "marshall", "initiall", "equall", "tunnell", "jewell",
+    ];
+    // `-ise` words with no `-ize` spelling.
+    const ISE_KEPT: &[&str] = &[
+        "advertis",
+        "advis",
+        "apprais",
+        "appris",
+        "aris",
+        "chastis",
+        "circumcis",
+        "compris",
+        "compromis",
+        "concis",
+        "cruis",
+        "demis",
+        "despis",
+        "devis",
+        "disguis",
+        "enterpris",
+        "excis",
+        "exercis",
+        "expertis",
+        "franchis",
+        "improvis",
+        "incis",
+        "merchandis",
+        "nois",
+        "otherwis",
+        "paradis",
+        "pois",
+        "prais",
+        "precis",
+        "premis",
+        "promis",
+        "rais",
+        "revis",
+        "ris",
+        "supervis",
+        "surmis",
+        "surpris",
+        "televis",
+        "treatis",
+        "wis",
+        "likewis",
+        "clockwis",
+        "bruis",
+        "guis",
+        "repris",
+        "tortois",
+        "porpois",
+        "turquois",
+        "malais",
+    ];
+    if let Some((_, us)) = WHOLE.iter().find(|(uk, _)| *uk == word) {
+        return Some((*us).to_string());
+    }
+    if let Some(root) = OUR.iter().find(|r| word.starts_with(**r)) {
+        let us = &root[..root.len() - 2];
+        return Some(format!("{us}r{}", &word[root.len()..]));
+    }
+    if TRE.contains(&word) {
+        let at = word.find("tre").expect("listed with -tre");
+        return Some(format!("{}ter{}", &word[..at], &word[at + 3..]));
+    }
+    if let Some(root) = LL
+        .iter()
+        .find(|r| word.starts_with(**r) && word.len() > r.len())
+    {
+        return Some(format!(
+            "{}{}",
+            &root[..root.len() - 1],
+            &word[root.len()..]
+        ));
+    }
+    // -isation(s) → -ization(s); -yse/-ysed/-ysing/-yses → -yze...
+    for (uk, us) in [
+        ("isation", "ization"),
+        ("isations", "izations"),
+        ("yse", "yze"),
+        ("ysed", "yzed"),
+        ("yses", "yzes"),
+        ("ysing", "yzing"),
+    ] {
+        if let Some(stem) = word.strip_suffix(uk) {
+            // analyse, paralyse, catalyse: the -yse verbs all end in -lyse.
+            let fits = if uk.starts_with('y') {
+                stem.ends_with('l') && stem.len() >= 3
+            } else {
+                stem.len() >= 3
+            };
+            if fits {
+                return Some(format!("{stem}{us}"));
+            }
+        }
+    }
+    for (uk, us) in [
+        ("ise", "ize"),
+        ("ised", "ized"),
+        ("ises", "izes"),
+        ("ising", "izing"),
+    ] {
+        if let Some(stem) = word.strip_suffix(uk) {
+            let base = format!("{stem}is");
+            let kept = ISE_KEPT
+                .iter()
+                .any(|k| base == *k || base.ends_with(*k) && k.len() > 4);
+            if stem.len() >= 4 && !kept {
+                return Some(format!("{stem}{us}"));
+            }
+        }
+    }
+    None
 }
 
 /// The analyzer's second stage on its own: what it makes of one token.
 #[derive(Clone)]
 pub struct Words {
+    /// Length cap, lowercase, stop words.
     filters: TextAnalyzer,
+    /// The stemmer, after [`american_spelling`].
+    stem: TextAnalyzer,
     /// The last answer, copied out of the filters' stream.
     word: String,
 }
 
 impl Default for Words {
     fn default() -> Self {
+        let (filters, stem) = word_filters();
         Words {
-            filters: word_filters(),
+            filters,
+            stem,
             word: String::new(),
         }
     }
@@ -163,7 +375,17 @@ impl Words {
             self.word.push_str(&stream.token().text);
         }
         drop(stream);
-        kept.then_some(self.word.as_str())
+        if !kept {
+            return None;
+        }
+        let spelled = american_spelling(&self.word);
+        let word = spelled.as_deref().unwrap_or(&self.word);
+        let mut stream = self.stem.token_stream(word);
+        let stemmed = stream.advance().then(|| stream.token().text.clone());
+        drop(stream);
+        self.word.clear();
+        self.word.push_str(stemmed.as_deref().unwrap_or_default());
+        Some(self.word.as_str())
     }
 }
 
@@ -583,6 +805,44 @@ impl Analyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn british_and_american_spellings_meet() {
+        let mut words = Words::default();
+        let mut term = |w: &str| words.analyze(w).map(str::to_string);
+        for (uk, us) in [
+            ("programme", "program"),
+            ("programmes", "programs"),
+            ("organisation", "organization"),
+            ("organisations", "organizations"),
+            ("immunisation", "immunization"),
+            ("labour", "labor"),
+            ("labourers", "laborers"),
+            ("behavioural", "behavioral"),
+            ("centre", "center"),
+            ("mobilise", "mobilize"),
+            ("mobilising", "mobilizing"),
+            ("prioritised", "prioritized"),
+            ("analyse", "analyze"),
+            ("travelling", "traveling"),
+            ("defence", "defense"),
+            ("favourable", "favorable"),
+        ] {
+            assert_eq!(term(uk), term(us), "{uk} / {us}");
+        }
+        // Words whose -ise has no -ize form stay themselves.
+        for kept in [
+            "advise",
+            "exercise",
+            "enterprise",
+            "expertise",
+            "promise",
+            "otherwise",
+            "rise",
+        ] {
+            assert_eq!(american_spelling(kept), None, "{kept}");
+        }
+    }
 
     #[test]
     fn stems_lowercases_and_drops_stop_words() {

@@ -119,6 +119,15 @@ pub fn load_bundled_training() -> Result<TrainingCorpus> {
     ])
 }
 
+/// The bundled held-out dev set as a corpus (records and digest), as
+/// [`load_training`] would read `corpus/dev/partnerships.jsonl`.
+pub fn load_bundled_dev_corpus() -> Result<TrainingCorpus> {
+    training_from(vec![(
+        PathBuf::from("corpus/dev/partnerships.jsonl"),
+        std::borrow::Cow::Borrowed(crate::bundle::DEV_PARTNERSHIPS),
+    )])
+}
+
 /// The bundled held-out dev set's records.
 pub fn load_bundled_dev() -> Result<Vec<Record>> {
     let items = read::read_bytes(

@@ -16,6 +16,8 @@ mod fuzz_regressions;
 mod ingest_search;
 #[path = "suite/newcomer.rs"]
 mod newcomer;
+#[path = "suite/real_text.rs"]
+mod real_text;
 #[path = "suite/serve.rs"]
 mod serve;
 #[path = "suite/typed_core.rs"]

@@ -61,6 +61,8 @@ pub struct BatchSummary {
     pub rejected: u64,
     /// Label counts per axis (including `uncertain`).
     pub distribution: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Labels flagged for review, per axis.
+    pub review: BTreeMap<String, u64>,
 }
 
 /// Classify every item, calling `sink` for each outcome in input order.
@@ -182,6 +184,9 @@ fn consume(
                     summary.classified += 1;
                     for (axis, p) in predictions {
                         count(&mut summary.distribution, axis.name(), p.label.name());
+                        if p.review {
+                            *summary.review.entry(axis.name().to_string()).or_default() += 1;
+                        }
                     }
                 }
                 Outcome::Rejected(_) => summary.rejected += 1,

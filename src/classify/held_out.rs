@@ -82,8 +82,9 @@ pub struct HeldOut {
 }
 
 /// Apply `model` to `records` and score it against their gold labels.
-/// `threshold` is the review threshold whose catch is measured.
-pub fn evaluate(model: &Model, records: &[Record], threshold: f64) -> Result<HeldOut> {
+/// `threshold` is the review threshold whose catch is measured; `None`
+/// measures each axis's own (the model card's).
+pub fn evaluate(model: &Model, records: &[Record], threshold: Option<f64>) -> Result<HeldOut> {
     let mut analyzer = Analyzer::default();
     let mut per_axis: Vec<(Axis, Vec<usize>, Vec<Vec<f64>>)> = Vec::new();
     for record in records {
@@ -108,17 +109,58 @@ pub fn evaluate(model: &Model, records: &[Record], threshold: f64) -> Result<Hel
     per_axis.sort_by_key(|(a, _, _)| *a);
     let axes = per_axis
         .into_iter()
-        .map(|(axis, truth, probs)| HeldOutAxis {
-            axis,
-            metrics: metrics::compute(axis.classes(), &truth, &probs),
-            review: review(&truth, &probs, threshold),
-            reliability: reliability(&truth, &probs),
+        .map(|(axis, truth, probs)| {
+            let threshold =
+                threshold.unwrap_or_else(|| model.head(axis).map_or(0.0, |h| h.review_threshold));
+            HeldOutAxis {
+                axis,
+                metrics: metrics::compute(axis.classes(), &truth, &probs),
+                review: review(&truth, &probs, threshold),
+                reliability: reliability(&truth, &probs),
+            }
         })
         .collect();
     Ok(HeldOut {
         records: records.len(),
         axes,
     })
+}
+
+/// Per axis, the review threshold that catches the most wrong labels of
+/// `records` while flagging at most `max_share` of all labels: the largest
+/// threshold that keeps the flagged share within bounds (catching more
+/// errors only ever costs more flags). Thresholds are probabilities of the
+/// held-out predictions, so the choice depends on nothing else.
+pub fn review_thresholds(
+    model: &Model,
+    records: &[Record],
+    max_share: f64,
+) -> Result<Vec<(Axis, f64)>> {
+    let mut analyzer = Analyzer::default();
+    let mut confidences: Vec<(Axis, Vec<f64>)> = Vec::new();
+    for record in records {
+        for (axis, p) in model.classify(&mut analyzer, record, 0.0, 0)? {
+            if record.gold(axis).is_none() {
+                continue;
+            }
+            match confidences.iter_mut().find(|(a, _)| *a == axis) {
+                Some((_, v)) => v.push(p.probability),
+                None => confidences.push((axis, vec![p.probability])),
+            }
+        }
+    }
+    confidences.sort_by_key(|(a, _)| *a);
+    Ok(confidences
+        .into_iter()
+        .map(|(axis, mut conf)| {
+            conf.sort_by(f64::total_cmp);
+            // Flagged = strictly below the threshold: flagging the k least
+            // confident labels means a threshold of the (k+1)-th smallest.
+            let allowed = (max_share * conf.len() as f64).floor() as usize;
+            let threshold = conf.get(allowed).copied().unwrap_or(1.0);
+            (axis, threshold)
+        })
+        .collect())
 }
 
 fn review(truth: &[usize], probs: &[Vec<f64>], threshold: f64) -> ReviewFigures {
@@ -172,19 +214,18 @@ impl HeldOut {
         let _ = writeln!(s, "Held-out records: {}\n", self.records);
         let _ = writeln!(
             s,
-            "| axis | macro-F1 | accuracy | Brier | ECE | wrong | flagged below {:.2} | wrong flagged |",
-            self.axes.first().map_or(0.0, |a| a.review.threshold)
+            "| axis | macro-F1 | accuracy | Brier | ECE | wrong | review threshold | flagged | wrong flagged |"
         );
         let _ = writeln!(
             s,
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         );
         for a in &self.axes {
             let m = &a.metrics;
             let r = &a.review;
             let _ = writeln!(
                 s,
-                "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {} of {} | {} ({:.0}%) | {} ({:.0}%) |",
+                "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {} of {} | {:.3} | {} ({:.0}%) | {} ({:.0}%) |",
                 a.axis,
                 m.macro_f1,
                 m.accuracy,
@@ -192,6 +233,7 @@ impl HeldOut {
                 m.ece,
                 r.wrong,
                 r.labels,
+                r.threshold,
                 r.flagged,
                 100.0 * r.flagged_share(),
                 r.wrong_flagged,

@@ -50,6 +50,11 @@ pub struct Head {
     pub metrics: Metrics,
     /// Cross-validated macro-F1 of every configuration tried.
     pub comparison: Vec<Candidate>,
+    /// Labels less probable than this are flagged for review. Chosen on
+    /// held-out real-source text (see `train::choose_review_threshold`);
+    /// 0 in a model trained without it.
+    #[serde(default)]
+    pub review_threshold: f64,
 }
 
 /// One configuration tried during model selection.
@@ -122,6 +127,21 @@ pub struct Provenance {
     pub folds: usize,
     /// Labelled examples per kind.
     pub examples: BTreeMap<String, usize>,
+    /// SHA-256 of the held-out set the review thresholds were chosen on,
+    /// and its size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_set: Option<ReviewSet>,
+}
+
+/// The held-out set review thresholds were chosen on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReviewSet {
+    /// SHA-256 of its file.
+    pub sha256: String,
+    /// Records in it.
+    pub records: usize,
+    /// The largest share of labels a threshold may flag.
+    pub max_flagged_share: f64,
 }
 
 /// The model file.
@@ -173,8 +193,15 @@ pub struct Evidence {
 /// The decision on one axis.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AxisPrediction {
-    /// The chosen class, or `uncertain` when below the asked confidence.
+    /// The chosen class, or `uncertain` when below the asked confidence
+    /// or when the text holds no evidence of a type.
     pub label: Verdict,
+    /// Worth a human look: below the review threshold (the model's, or the
+    /// asked confidence), or no evidence.
+    pub review: bool,
+    /// Why the label is uncertain, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
     /// Probability of the most likely class.
     pub probability: f64,
     /// The most likely class even when `label` is `uncertain`.
@@ -189,6 +216,31 @@ pub struct AxisPrediction {
 }
 
 impl Model {
+    /// Set each head's review threshold from held-out records (see
+    /// [`super::held_out::review_thresholds`]) and record which set chose
+    /// them. The model's text changes, so it is sealed again on save.
+    pub fn choose_review_thresholds(
+        &mut self,
+        records: &[Record],
+        set_sha256: String,
+        max_flagged_share: f64,
+    ) -> Result<()> {
+        let chosen = super::held_out::review_thresholds(self, records, max_flagged_share)?;
+        for (axis, threshold) in chosen {
+            if let Some(head) = self.heads.iter_mut().find(|h| h.axis == axis) {
+                // Rounded down, so the file reads as a setting rather than a
+                // float dump and flags no more than the share allowed.
+                head.review_threshold = (threshold * 10_000.0).floor() / 10_000.0;
+            }
+        }
+        self.training.review_set = Some(ReviewSet {
+            sha256: set_sha256,
+            records: records.len(),
+            max_flagged_share,
+        });
+        Ok(())
+    }
+
     /// The bundled model.
     pub fn bundled() -> Result<Model> {
         if BUNDLED_MODEL.trim().is_empty() {
@@ -485,7 +537,8 @@ impl Head {
         let sentence = (n_evidence > 0)
             .then(|| best_sentence(text, ends, encoded, &push))
             .flatten();
-        self.verdict(&p, best, min_confidence, evidence, sentence)
+        let words = words_known(vocab, &encoded.x);
+        self.verdict(&p, best, min_confidence, words, evidence, sentence)
     }
 
     /// Each feature's push towards class `best`: its weight there minus
@@ -503,25 +556,39 @@ impl Head {
             .collect()
     }
 
-    /// The typed prediction: `best` is the label unless its probability is
-    /// below `min_confidence`.
+    /// The typed prediction: `best` is the label unless the text holds
+    /// fewer than [`MIN_KNOWN_WORDS`] words the model knows (it would only
+    /// be the model's prior), or its probability is below `min_confidence`.
+    /// A label is flagged for review below `min_confidence` when one is
+    /// asked for, else below the model's review threshold.
     fn verdict(
         &self,
         p: &[f64],
         best: usize,
         min_confidence: f64,
+        known_words: usize,
         evidence: Vec<Evidence>,
         sentence: Option<String>,
     ) -> AxisPrediction {
         let probability = p[best];
         // The model's classes were checked against the typology on load.
         let class = |i: usize| Class::from_index(self.axis, i).expect("class of a loaded model");
+        let threshold = if min_confidence > 0.0 {
+            min_confidence
+        } else {
+            self.review_threshold
+        };
+        let (label, reason) = if known_words < MIN_KNOWN_WORDS {
+            (Verdict::Uncertain, Some("no evidence"))
+        } else if probability < min_confidence {
+            (Verdict::Uncertain, Some("below the asked confidence"))
+        } else {
+            (Verdict::Class(class(best)), None)
+        };
         AxisPrediction {
-            label: if probability < min_confidence {
-                Verdict::Uncertain
-            } else {
-                Verdict::Class(class(best))
-            },
+            label,
+            review: reason.is_some() || probability < threshold,
+            reason,
             probability,
             best: class(best),
             probabilities: p.iter().enumerate().map(|(i, &q)| (class(i), q)).collect(),
@@ -529,6 +596,66 @@ impl Head {
             sentence,
         }
     }
+}
+
+/// Fewer distinct known words than this and a text carries no evidence of
+/// a type: a name alone, navigation remnants, nonsense. The probabilities
+/// would be the model's prior, so the label is `uncertain`. Three is the
+/// shortest real description ("a global fund for vaccines").
+pub const MIN_KNOWN_WORDS: usize = 3;
+
+/// Words of web pages' and forms' furniture: known to the model (real
+/// texts carry them) but no evidence of what a partnership does.
+const FURNITURE: &[&str] = &[
+    "home",
+    "menu",
+    "news",
+    "contact",
+    "login",
+    "log",
+    "search",
+    "skip",
+    "content",
+    "cookie",
+    "cookies",
+    "privacy",
+    "policy",
+    "subscribe",
+    "newsletter",
+    "follow",
+    "share",
+    "click",
+    "read",
+    "more",
+    "page",
+    "site",
+    "website",
+    "copyright",
+    "rights",
+    "reserved",
+    "terms",
+    "english",
+    "français",
+    "español",
+    "n",
+    "a",
+];
+
+/// Distinct words (unigram features) of the record that the vocabulary
+/// knows, page furniture aside; cues and sectors are not words of evidence
+/// on their own.
+fn words_known(vocab: &Vocabulary, x: &SparseVec) -> usize {
+    static FURNITURE_TERMS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let furniture = FURNITURE_TERMS.get_or_init(|| {
+        let mut analyzer = Analyzer::default();
+        FURNITURE.iter().flat_map(|w| analyzer.tokens(w)).collect()
+    });
+    x.iter()
+        .filter(|(i, _)| match vocab.feature(*i) {
+            features::Feature::Word(w) => !furniture.contains(w),
+            _ => false,
+        })
+        .count()
 }
 
 /// The `n` strongest pieces of evidence given each feature's `push` (per

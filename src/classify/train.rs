@@ -587,6 +587,7 @@ fn fit_head(
         intercept: model.intercept,
         metrics: selection.metrics.clone(),
         comparison: selection.candidates.clone(),
+        review_threshold: 0.0,
     })
 }
 
@@ -642,6 +643,7 @@ pub fn train(
             seed: config.seed,
             folds: config.folds,
             examples: counts,
+            review_set: None,
         },
         featurizers,
         heads,

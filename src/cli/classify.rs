@@ -69,14 +69,24 @@ pub struct ClassifyArgs {
     pub quiet: bool,
 }
 
+/// CSV columns per axis: label, best guess, probability, review flag,
+/// evidence.
+const LABEL_COLUMNS: usize = 5;
+
 fn axis_json(p: &AxisPrediction) -> serde_json::Value {
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "label": p.label,
+        "best": p.best,
         "probability": p.probability,
+        "review": p.review,
         "probabilities": p.probabilities,
         "evidence": p.evidence,
         "sentence": p.sentence,
-    })
+    });
+    if let Some(reason) = p.reason {
+        v["reason"] = serde_json::json!(reason);
+    }
+    v
 }
 
 fn record_json(id: &str, predictions: &BTreeMap<Axis, AxisPrediction>) -> serde_json::Value {
@@ -107,8 +117,19 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
             outln!("{}", record_json("text", &predictions))?;
         } else {
             for (axis, p) in &predictions {
+                // An uncertain label still says what the model would have
+                // chosen; a flagged one says so.
+                let guess = match p.label.class() {
+                    Some(_) => String::new(),
+                    None => format!(", best guess {}", p.best),
+                };
+                let why = match (p.reason, p.review) {
+                    (Some(reason), _) => format!(" — {reason}, to review"),
+                    (None, true) => " — to review".to_string(),
+                    (None, false) => String::new(),
+                };
                 outln!(
-                    "{:<9} {} ({:.0}%)",
+                    "{:<9} {} ({:.0}%{guess}){why}",
                     axis.name(),
                     p.label,
                     p.probability * 100.0
@@ -172,7 +193,9 @@ impl Sink {
                     match predictions.get(a) {
                         Some(p) => {
                             row.push(p.label.to_string());
+                            row.push(p.best.to_string());
                             row.push(format!("{:.4}", p.probability));
+                            row.push(p.review.to_string());
                             row.push(
                                 p.evidence
                                     .iter()
@@ -181,7 +204,7 @@ impl Sink {
                                     .join("; "),
                             );
                         }
-                        None => row.extend([String::new(), String::new(), String::new()]),
+                        None => row.extend(std::iter::repeat_n(String::new(), LABEL_COLUMNS)),
                     }
                 }
                 row.push(String::new());
@@ -209,7 +232,7 @@ impl Sink {
                 writer,
                 input_columns,
             } => {
-                let mut row = vec![String::new(); *input_columns + axes.len() * 3];
+                let mut row = vec![String::new(); *input_columns + axes.len() * LABEL_COLUMNS];
                 row.push(format!("line {}: {}: {}", e.line, e.field, e.reason));
                 writer.write_record(&row)?;
             }
@@ -342,7 +365,9 @@ fn open_sink(args: &ClassifyArgs, headers: Option<&[String]>, axes: &[Axis]) -> 
             let mut header = input_headers.clone();
             for a in axes {
                 header.push(a.name().into());
+                header.push(format!("{}_best", a.name()));
                 header.push(format!("{}_probability", a.name()));
+                header.push(format!("{}_review", a.name()));
                 header.push(format!("{}_evidence", a.name()));
             }
             header.push("error".into());
@@ -411,7 +436,8 @@ fn print_summary(summary: &BatchSummary, secs: f64, rejects: Option<&std::path::
     );
     for (axis, counts) in &summary.distribution {
         let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        eprintln!("  {axis}: {}", parts.join(", "));
+        let review = summary.review.get(axis).copied().unwrap_or(0);
+        eprintln!("  {axis}: {}; {review} to review", parts.join(", "));
     }
     if summary.rejected > 0 {
         if let Some(path) = rejects {

@@ -49,9 +49,10 @@ pub struct EvaluateArgs {
     /// The held-out set for --dev [default: the bundled corpus/dev set]
     #[arg(long, value_name = "FILE", requires = "dev")]
     pub dev_set: Option<PathBuf>,
-    /// The review threshold whose catch --dev measures
-    #[arg(long, value_name = "P", default_value_t = 0.7, requires = "dev")]
-    pub review_threshold: f64,
+    /// The review threshold whose catch --dev measures [default: each
+    /// axis's threshold from the model card]
+    #[arg(long, value_name = "P", requires = "dev")]
+    pub review_threshold: Option<f64>,
 }
 
 pub fn run(g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {

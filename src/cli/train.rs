@@ -35,6 +35,13 @@ pub struct TrainArgs {
     /// Cap on the vocabulary size
     #[arg(long, default_value_t = 20_000)]
     pub max_features: usize,
+    /// Held-out labelled partnerships on which to choose each axis's
+    /// review threshold [default: the bundled dev set, corpus/dev]
+    #[arg(long, value_name = "FILE")]
+    pub review_set: Option<PathBuf>,
+    /// The largest share of labels the review threshold may flag
+    #[arg(long, value_name = "SHARE", default_value_t = 0.25)]
+    pub max_flagged: f64,
 }
 
 /// Today's date in UTC as YYYY-MM-DD (civil-from-days, Howard Hinnant).
@@ -87,7 +94,15 @@ pub fn run(_g: &Globals, args: TrainArgs) -> Result<ExitCode> {
     config.check()?;
     let corpus = load_corpus(&args.corpus)?;
     let started = std::time::Instant::now();
+    if !(0.0..=1.0).contains(&args.max_flagged) {
+        anyhow::bail!("--max-flagged must be between 0 and 1");
+    }
     let mut model = train::train(&corpus.records, &config, corpus.sha256, corpus.files)?;
+    let review_set = match &args.review_set {
+        Some(path) => load_corpus(std::slice::from_ref(path))?,
+        None => corpus::load_bundled_dev_corpus()?,
+    };
+    model.choose_review_thresholds(&review_set.records, review_set.sha256, args.max_flagged)?;
     model
         .save(&args.out)
         .with_context(|| format!("writing {}", args.out.display()))?;
@@ -108,6 +123,13 @@ pub fn run(_g: &Globals, args: TrainArgs) -> Result<ExitCode> {
             head.metrics.brier,
             head.metrics.ece
         );
+        if head.review_threshold > 0.0 {
+            eprintln!(
+                "            review below {:.4} (chosen on {} held-out records)",
+                head.review_threshold,
+                model.training.review_set.as_ref().map_or(0, |s| s.records)
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -121,7 +121,10 @@ fn the_dataset_card_matches_the_generated_tables() {
     let lessons = corpus::load_lessons(&root().join("corpus/lessons.jsonl")).unwrap();
     let a = corpus::load_pass(&root().join("corpus/labels_a.jsonl")).unwrap();
     let b = corpus::load_pass(&root().join("corpus/labels_b.jsonl")).unwrap();
-    let tables = corpus::report(&partnerships, &lessons, Some((&a, &b))).to_markdown();
+    let sources = corpus::load_sources(&root().join("corpus/sources.jsonl")).unwrap();
+    let tables = corpus::report(&partnerships, &lessons, Some((&a, &b)))
+        .with_sources(&sources)
+        .to_markdown();
     let card = std::fs::read_to_string(root().join("corpus/README.md")).unwrap();
     assert!(
         card.contains(&tables),

@@ -131,12 +131,7 @@ pub fn cross_validate(records: &[Record], config: &TrainConfig) -> Result<Report
     let mut axes = Vec::new();
     let mut examples = Vec::new();
     for kind in Kind::ALL {
-        let of_kind: Vec<Record> = records
-            .iter()
-            .filter(|r| r.kind() == kind)
-            .cloned()
-            .collect();
-        let of_kind = train::examples(&of_kind);
+        let of_kind = train::examples_of(records, kind);
         for &axis in kind.axes() {
             if of_kind.iter().any(|e| e.labels.contains_key(&axis)) {
                 axes.push(AxisReport {

@@ -151,8 +151,19 @@ pub struct Example {
     pub labels: BTreeMap<Axis, usize>,
 }
 
+/// The examples of the records of one kind (in order), without copying
+/// the records: what training and evaluation both start from.
+pub fn examples_of(records: &[Record], kind: Kind) -> Vec<Example> {
+    let of_kind: Vec<&Record> = records.iter().filter(|r| r.kind() == kind).collect();
+    examples_from(&of_kind)
+}
+
 /// Turn records into examples (in parallel, order kept).
 pub fn examples(records: &[Record]) -> Vec<Example> {
+    examples_from(&records.iter().collect::<Vec<_>>())
+}
+
+fn examples_from(records: &[&Record]) -> Vec<Example> {
     records
         .par_iter()
         .map_init(
@@ -604,12 +615,7 @@ pub fn train(
     let mut heads = Vec::new();
     let mut counts = BTreeMap::new();
     for kind in Kind::ALL {
-        let of_kind: Vec<Record> = records
-            .iter()
-            .filter(|r| r.kind() == kind)
-            .cloned()
-            .collect();
-        let examples: Vec<Example> = examples(&of_kind)
+        let examples: Vec<Example> = examples_of(records, kind)
             .into_iter()
             .filter(|e| !e.labels.is_empty())
             .collect();

@@ -87,31 +87,13 @@ fn the_corpus_is_valid_balanced_and_original() {
     assert_eq!(a_ids, partnership_ids);
     assert_eq!(b_ids, partnership_ids);
 
-    let Some(paper) = shared("mission/msp-paper.txt") else {
-        eprintln!("skipped the copy check: ../shared/mission/msp-paper.txt is absent");
-        return;
-    };
-    let words = |t: &str| -> Vec<String> {
-        t.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| w.to_lowercase())
-            .collect()
-    };
-    let paper_words = words(&std::fs::read_to_string(paper).unwrap());
-    let shingles: HashSet<&[String]> = paper_words.windows(12).collect();
-    let texts = partnerships
-        .iter()
-        .map(|p| (&p.id, &p.description))
-        .chain(lessons.iter().map(|l| (&l.id, &l.text)));
-    for (id, text) in texts {
-        let w = words(text);
-        if let Some(run) = w.windows(12).find(|s| shingles.contains(s)) {
-            panic!(
-                "{id} shares a 12-word run with the mandate paper: {}",
-                run.join(" ")
-            );
-        }
-    }
+    assert_no_run_shared_with_the_paper(
+        "the",
+        partnerships
+            .iter()
+            .map(|p| (p.id.as_str(), p.description.as_str()))
+            .chain(lessons.iter().map(|l| (l.id.as_str(), l.text.as_str()))),
+    );
 }
 
 #[test]
@@ -226,8 +208,20 @@ fn the_dev_set_is_valid_held_out_labelled_twice_and_original() {
         "corpus/dev/README.md is stale: run `partnerkb stats --corpus corpus/dev --update-card corpus/dev/README.md`"
     );
 
+    assert_no_run_shared_with_the_paper(
+        "the dev set's",
+        dev.iter().map(|p| (p.id.as_str(), p.description.as_str())),
+    );
+}
+
+/// No text shares a run of 12 words with the mandate paper (skipped with a
+/// notice when `../shared` is absent). `set` names the texts in the notice.
+fn assert_no_run_shared_with_the_paper<'a>(
+    set: &str,
+    texts: impl Iterator<Item = (&'a str, &'a str)>,
+) {
     let Some(paper) = shared("mission/msp-paper.txt") else {
-        eprintln!("skipped the dev set's copy check: ../shared/mission/msp-paper.txt is absent");
+        eprintln!("skipped {set} copy check: ../shared/mission/msp-paper.txt is absent");
         return;
     };
     let words = |t: &str| -> Vec<String> {
@@ -238,12 +232,11 @@ fn the_dev_set_is_valid_held_out_labelled_twice_and_original() {
     };
     let paper_words = words(&std::fs::read_to_string(paper).unwrap());
     let shingles: HashSet<&[String]> = paper_words.windows(12).collect();
-    for p in &dev {
-        let w = words(&p.description);
+    for (id, text) in texts {
+        let w = words(text);
         if let Some(run) = w.windows(12).find(|s| shingles.contains(s)) {
             panic!(
-                "{} shares a 12-word run with the mandate paper: {}",
-                p.id,
+                "{id} shares a 12-word run with the mandate paper: {}",
                 run.join(" ")
             );
         }

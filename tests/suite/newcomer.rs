@@ -1,19 +1,8 @@
 //! Regression tests for what a newcomer hit (issue 17), each named after
 //! the sharp edge it pins.
 
-use crate::util::{root, run};
-use std::process::{Command, Stdio};
-
-/// The real binary as a plain process, isolated like `util::partnerkb`.
-fn process(data_home: &std::path::Path) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("partnerkb"));
-    cmd.env("XDG_DATA_HOME", data_home)
-        .env("HOME", data_home)
-        .env_remove("PARTNERKB_INDEX")
-        .env_remove("PARTNERKB_MODEL")
-        .current_dir(root());
-    cmd
-}
+use crate::util::{process, run};
+use std::process::Stdio;
 
 #[test]
 fn a_reader_that_closes_stdout_early_ends_every_command_quietly_with_0() {

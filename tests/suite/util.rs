@@ -16,7 +16,13 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
 
 /// The binary, isolated from the user's data directory and environment.
 pub fn partnerkb(data_home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("partnerkb").expect("binary built");
+    Command::from_std(process(data_home))
+}
+
+/// [`partnerkb`] as a plain process, for tests that spawn it and hold its
+/// pipes.
+pub fn process(data_home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("partnerkb"));
     cmd.env("XDG_DATA_HOME", data_home)
         .env("HOME", data_home)
         .env_remove("PARTNERKB_INDEX")

@@ -110,10 +110,21 @@ pub fn ensure_default_index(
         .as_ref()
         .is_some_and(|m| m.schema_version != SCHEMA_VERSION);
     if schema_changed && dir.exists() {
+        // People's corrections are not the bundle's to drop: keep the
+        // journal, and the rebuild below applies it to the new documents.
+        let journal = std::fs::read(dir.join(crate::corrections::JOURNAL_FILE)).ok();
         std::fs::remove_dir_all(dir).map_err(|e| InternalError::IndexDir {
             path: dir.to_path_buf(),
             reason: format!("cannot remove outdated index: {e}"),
         })?;
+        if let Some(bytes) = journal {
+            std::fs::create_dir_all(dir)
+                .and_then(|_| std::fs::write(dir.join(crate::corrections::JOURNAL_FILE), bytes))
+                .map_err(|e| InternalError::IndexDir {
+                    path: dir.to_path_buf(),
+                    reason: format!("cannot keep the corrections journal: {e}"),
+                })?;
+        }
     }
     on_build(dir);
     let kb = KnowledgeBase::open_or_create(dir)?;

@@ -541,6 +541,66 @@ impl CorpusReport {
     }
 }
 
+/// Add the corrections journaled in `kb` to a training corpus: each
+/// corrected record, with its text as the index holds it now and its
+/// corrected labels as gold, replaces the corpus record of the same id or
+/// joins the corpus. A correction wins over a corpus label: it is the
+/// later, considered judgement. Records are added in id order so the same
+/// corpus and journal give the same model.
+pub fn add_corrections(
+    corpus: &mut TrainingCorpus,
+    kb: &crate::index::KnowledgeBase,
+) -> Result<crate::classify::model::CorrectionsUsed> {
+    let contents = kb.corrections()?;
+    let latest = contents.latest();
+    let mut used = crate::classify::model::CorrectionsUsed {
+        records: 0,
+        corrections: 0,
+        replaced: 0,
+        journal_sha256: contents.sha256.clone(),
+    };
+    for id in latest.ids() {
+        let hit = match kb.get(id) {
+            Ok(hit) => hit,
+            // A corrected record since removed from the index has no text
+            // to learn from.
+            Err(crate::Error::User(UserError::NotFound(_))) => continue,
+            Err(e) => return Err(e),
+        };
+        let mut record = hit.to_record()?;
+        let kind = record.kind();
+        let mut n = 0;
+        for c in latest.of(id).filter(|c| c.kind == kind) {
+            n += usize::from(record.set_gold(c.label));
+        }
+        if n == 0 {
+            continue;
+        }
+        used.records += 1;
+        used.corrections += n;
+        match corpus
+            .records
+            .iter_mut()
+            .find(|r| r.id() == id && r.kind() == record.kind())
+        {
+            Some(existing) => {
+                // Keep the corpus's labels on the axes nobody corrected.
+                for axis in record.kind().axes() {
+                    if record.gold(*axis).is_none() {
+                        if let Some(class) = existing.gold(*axis) {
+                            record.set_gold(class);
+                        }
+                    }
+                }
+                *existing = record;
+                used.replaced += 1;
+            }
+            None => corpus.records.push(record),
+        }
+    }
+    Ok(used)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,6 +119,10 @@ pub enum UserError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A label correction that cannot be made as asked (an axis the
+    /// record's kind does not have, a missing reason or name).
+    #[error("correction: {0}")]
+    Correction(String),
     /// A record id that is not in the index.
     #[error("no record with id `{0}`")]
     NotFound(String),
@@ -165,6 +169,7 @@ impl UserError {
             UserError::WrongAxis { .. } => "wrong_axis",
             UserError::ColumnMapping { .. } => "column_mapping",
             UserError::NotFound(_) => "not_found",
+            UserError::Correction(_) => "bad_correction",
             UserError::EmptyText { .. } => "empty_text",
             UserError::Model { .. } => "bad_model",
             UserError::Train(_) => "training",
@@ -212,6 +217,14 @@ pub enum InternalError {
     /// Writing output failed.
     #[error("output: {0}")]
     Output(#[source] std::io::Error),
+    /// The corrections journal could not be read or written.
+    #[error("corrections journal {path}: {reason}")]
+    Journal {
+        /// The journal file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 impl InternalError {
@@ -235,6 +248,7 @@ impl InternalError {
             InternalError::Damaged { .. } => "damaged",
             InternalError::WriterBusy { .. } => "busy",
             InternalError::Output(_) => "output",
+            InternalError::Journal { .. } => "journal",
         }
     }
 }

@@ -93,6 +93,11 @@ pub fn ingest(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<IngestReport> {
     let mut writer = kb.writer(&options.writer())?;
+    // People's corrections outlive re-ingesting their records: each record
+    // comes in with the journal's latest correction per axis.
+    let corrections = kb.corrections()?.latest();
+    kb.reload()?;
+    kb.apply_pending(&mut writer, &corrections)?;
     let mut report = IngestReport::default();
     let mut since_commit = 0usize;
     for input in inputs {
@@ -131,6 +136,7 @@ pub fn ingest(
                     if let Some(m) = labeller {
                         labels.extend(m.predict_missing(&l.record));
                     }
+                    corrections.apply(&l.record, &mut labels);
                     labels
                 })
                 .collect();

@@ -13,6 +13,9 @@ pub enum Origin {
     Gold,
     /// Assigned by the classifier.
     Predicted,
+    /// Set or confirmed by a person after the fact (see
+    /// [`crate::corrections`]); counts as a human label.
+    Corrected,
 }
 
 impl Origin {
@@ -21,12 +24,40 @@ impl Origin {
         match self {
             Origin::Gold => "gold",
             Origin::Predicted => "predicted",
+            Origin::Corrected => "corrected",
         }
+    }
+
+    /// Whether a person gave the label (gold or corrected): what
+    /// `--gold-only` counts and what retraining and reclassification keep.
+    pub fn is_human(self) -> bool {
+        !matches!(self, Origin::Predicted)
     }
 }
 
+/// Who corrected a label, when and why: carried by a label whose origin is
+/// [`Origin::Corrected`] and written flat beside it in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorrectionNote {
+    /// `set` or `confirm`.
+    pub action: crate::corrections::Action,
+    /// The name the person gave.
+    pub by: String,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Why, in the person's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Position of the correction in the journal.
+    pub seq: u64,
+    /// The record's text changed since the correction was made (it was
+    /// re-ingested with another description): worth a second look.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub text_changed: bool,
+}
+
 /// A label on one axis. The axis is the class's own.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "StoredLabel")]
 pub struct AssignedLabel {
     /// The axis.
@@ -38,6 +69,13 @@ pub struct AssignedLabel {
     /// The model's probability (predicted labels only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
+    /// The id of the model that predicted it (predicted labels only), so
+    /// `reclassify` and `/api/stats` can tell which model labelled what.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Who corrected it, when and why (corrected labels only).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<CorrectionNote>,
 }
 
 /// An [`AssignedLabel`] as written, before its class is checked against
@@ -49,6 +87,10 @@ struct StoredLabel {
     origin: Origin,
     #[serde(default)]
     probability: Option<f64>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(flatten)]
+    correction: Option<CorrectionNote>,
 }
 
 impl TryFrom<StoredLabel> for AssignedLabel {
@@ -59,6 +101,8 @@ impl TryFrom<StoredLabel> for AssignedLabel {
             label: Class::parse(raw.axis, &raw.label)?,
             origin: raw.origin,
             probability: raw.probability,
+            model: raw.model,
+            correction: raw.correction,
         })
     }
 }
@@ -71,16 +115,32 @@ impl AssignedLabel {
             label,
             origin: Origin::Gold,
             probability: None,
+            model: None,
+            correction: None,
         }
     }
 
-    /// A classifier's label with its probability.
-    pub fn predicted(label: Class, probability: f64) -> AssignedLabel {
+    /// A classifier's label with its probability and the model's id.
+    pub fn predicted(label: Class, probability: f64, model: &str) -> AssignedLabel {
         AssignedLabel {
             axis: label.axis(),
             label,
             origin: Origin::Predicted,
             probability: Some(probability),
+            model: (!model.is_empty()).then(|| model.to_string()),
+            correction: None,
+        }
+    }
+
+    /// A person's correction of the label on its class's axis.
+    pub fn corrected(label: Class, note: CorrectionNote) -> AssignedLabel {
+        AssignedLabel {
+            axis: label.axis(),
+            label,
+            origin: Origin::Corrected,
+            probability: None,
+            model: None,
+            correction: Some(note),
         }
     }
 }

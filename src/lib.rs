@@ -11,7 +11,9 @@
 //! * [`analyze`]: the one text analyzer shared by index and classifier;
 //! * [`index`]: the tantivy knowledge base (schema, writer, search);
 //! * [`ingest`]: the read → label → index pipeline;
+//! * [`corrections`]: label corrections made by people, and their journal;
 //! * [`classify`]: features, models, evaluation and explanations;
+//! * [`review`]: the predicted labels most worth a person's look;
 //! * [`bundle`]: the corpus and model shipped in the binary.
 //!
 //! ```no_run
@@ -33,6 +35,7 @@ pub mod analyze;
 pub mod bundle;
 pub mod classify;
 pub mod corpus;
+pub mod corrections;
 pub mod error;
 pub mod generate;
 pub mod index;
@@ -40,6 +43,7 @@ pub mod ingest;
 pub mod label;
 pub mod read;
 pub mod record;
+pub mod review;
 pub mod rng;
 #[cfg(feature = "server")]
 pub mod serve;

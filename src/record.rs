@@ -207,6 +207,23 @@ impl Record {
         }
     }
 
+    /// Give the record the gold label `class` on its axis; `false` when
+    /// the axis is not one of this kind's.
+    pub fn set_gold(&mut self, class: Class) -> bool {
+        match self {
+            Record::Partnership(p) => p
+                .labels
+                .get_or_insert_with(Default::default)
+                .set(class.axis(), Some(class))
+                .is_some(),
+            Record::Lesson(l) if class.axis() == Axis::Challenge => {
+                l.challenge = Some(class);
+                true
+            }
+            Record::Lesson(_) => false,
+        }
+    }
+
     /// Validate every field; returns `(field, reason)` for each problem.
     pub fn validate(&self) -> Vec<(String, String)> {
         match self {

@@ -131,6 +131,23 @@ pub struct Provenance {
     /// and its size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_set: Option<ReviewSet>,
+    /// People's corrections added to the corpus as gold, when any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrections: Option<CorrectionsUsed>,
+}
+
+/// The corrections a model was trained with (see
+/// [`crate::corpus::add_corrections`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CorrectionsUsed {
+    /// Corrected records used (each with its corrected labels as gold).
+    pub records: usize,
+    /// Corrections in force over those records (latest per axis).
+    pub corrections: usize,
+    /// Of these records, how many replaced a corpus record of the same id.
+    pub replaced: usize,
+    /// SHA-256 of the journal file read.
+    pub journal_sha256: String,
 }
 
 /// The held-out set review thresholds were chosen on.
@@ -352,6 +369,12 @@ impl Model {
         Some(hex(&Sha256::digest(blanked.as_bytes())))
     }
 
+    /// The model's id: the first 16 hex digits of its checksum (empty for
+    /// a model not yet written out). Predicted labels carry it.
+    pub fn id(&self) -> &str {
+        &self.checksum[..self.checksum.len().min(16)]
+    }
+
     /// Seal and serialise (pretty JSON, trailing newline).
     pub fn to_json(&mut self) -> String {
         self.checksum.clear();
@@ -493,7 +516,7 @@ impl Labeller for Model {
             .filter_map(|axis| {
                 predictions
                     .get(&axis)
-                    .map(|p| AssignedLabel::predicted(p.best, p.probability))
+                    .map(|p| AssignedLabel::predicted(p.best, p.probability, self.id()))
             })
             .collect()
     }

@@ -650,6 +650,7 @@ pub fn train(
             folds: config.folds,
             examples: counts,
             review_set: None,
+            corrections: None,
         },
         featurizers,
         heads,

@@ -5,8 +5,9 @@ use anyhow::Result;
 use clap::Args;
 use std::process::ExitCode;
 
-/// Check the model file (format, typology, checksum) and the index (file
-/// checksums, every stored document readable). Exit status 0 when both are
+/// Check the model file (format, typology, checksum), the corrections
+/// journal (every line readable, every correction shown in the index) and
+/// the index (file checksums, every stored document readable). Exit status 0 when both are
 /// sound, 2 otherwise.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {}
@@ -25,10 +26,11 @@ pub fn run(g: &Globals, _args: DoctorArgs) -> Result<ExitCode> {
             outln!("model: DAMAGED: {}", super::describe(&e))?;
         }
     }
-    match g
-        .knowledge_base(false)
-        .and_then(|kb| Ok((kb.path().to_path_buf(), kb.verify()?)))
-    {
+    let kb = g.knowledge_base(false);
+    if let Ok(kb) = &kb {
+        healthy &= check_journal(kb)?;
+    }
+    match kb.and_then(|kb| Ok((kb.path().to_path_buf(), kb.verify()?))) {
         Ok((path, (damaged, read))) if damaged.is_empty() => outln!(
             "index {}: ok ({read} documents read, checksums verified)",
             path.display()
@@ -52,4 +54,47 @@ pub fn run(g: &Globals, _args: DoctorArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// Report the journal's damaged lines (by number) and corrections the index
+/// does not show yet; false when there is something to repair.
+fn check_journal(kb: &partnerkb::index::KnowledgeBase) -> Result<bool> {
+    let Some(journal) = kb.journal() else {
+        return Ok(true);
+    };
+    let contents = match kb.corrections() {
+        Ok(c) => c,
+        Err(e) => {
+            outln!("corrections: UNREADABLE: {e}")?;
+            return Ok(false);
+        }
+    };
+    let mut healthy = true;
+    for d in &contents.damaged {
+        healthy = false;
+        outln!(
+            "corrections {}:{}: DAMAGED line, skipped (the others are kept): {}",
+            journal.path().display(),
+            d.line,
+            d.reason
+        )?;
+    }
+    let latest = contents.latest();
+    let pending = kb.pending_corrections(&latest)?;
+    if !pending.is_empty() {
+        healthy = false;
+        outln!(
+            "corrections: {} record(s) not yet showing their correction ({}); the next `partnerkb label`, ingest or `serve --write-token` applies them",
+            pending.len(),
+            pending.join(", ")
+        )?;
+    }
+    if healthy {
+        outln!(
+            "corrections: ok ({} in the journal, {} records corrected)",
+            contents.entries.len(),
+            latest.len()
+        )?;
+    }
+    Ok(healthy)
 }

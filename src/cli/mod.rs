@@ -36,9 +36,13 @@ mod classify;
 mod compact;
 mod doctor;
 mod evaluate;
+mod export;
 mod generate;
 mod ingest;
+mod label;
 mod progress;
+mod reclassify;
+mod review;
 mod search;
 #[cfg(feature = "server")]
 mod serve;
@@ -93,6 +97,14 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Propose the unlabelled records the model is least sure about
     Suggest(suggest::SuggestArgs),
+    /// Correct or confirm a record's labels (with who and why), or show its trail
+    Label(label::LabelArgs),
+    /// List the predicted labels in the index most worth a person's look
+    Review(review::ReviewArgs),
+    /// Apply the current model to every predicted label in the index
+    Reclassify(reclassify::ReclassifyArgs),
+    /// Write corrected records with their trail (corpus format)
+    Export(export::ExportArgs),
     /// Write a synthetic registry for scale benchmarks
     Generate(generate::GenerateArgs),
     /// Verify the model file and the index
@@ -177,6 +189,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Evaluate(args) => evaluate::run(&ctx, args),
         Command::Classify(args) => classify::run(&ctx, args),
         Command::Suggest(args) => suggest::run(&ctx, args),
+        Command::Label(args) => label::run(&ctx, args),
+        Command::Review(args) => review::run(&ctx, args),
+        Command::Reclassify(args) => reclassify::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
         Command::Generate(args) => generate::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Compact(args) => compact::run(&ctx, args),

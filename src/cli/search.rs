@@ -33,7 +33,7 @@ pub struct SearchArgs {
     /// Partner sector that must take part
     #[arg(long, value_parser = super::VocabularyParser::<Sector>::new())]
     pub sector: Option<Sector>,
-    /// Filter on gold (human) labels only, not predictions
+    /// Filter on human labels only (gold or corrected), not predictions
     #[arg(long)]
     pub gold_only: bool,
     /// Number of hits
@@ -134,9 +134,18 @@ fn print_results(out: &mut impl Write, r: &SearchResults, color: bool) -> std::i
         )?;
         let mut meta = vec![format!("id {}", hit.id)];
         for l in &hit.labels {
-            let how = match l.probability {
-                Some(p) => format!("predicted {:.0}%", p * 100.0),
-                None => "gold".into(),
+            let how = match (&l.correction, l.probability) {
+                (Some(note), _) => {
+                    let day = note.at.get(..10).unwrap_or(&note.at);
+                    let changed = if note.text_changed {
+                        ", text changed since"
+                    } else {
+                        ""
+                    };
+                    format!("corrected by {} {day}{changed}", note.by)
+                }
+                (None, Some(p)) => format!("predicted {:.0}%", p * 100.0),
+                (None, None) => "gold".into(),
             };
             meta.push(format!("{}: {} ({how})", l.axis, l.label));
         }

@@ -45,6 +45,14 @@ pub fn run(g: &Globals, args: ServeArgs) -> Result<ExitCode> {
     }
     let model = g.model()?;
     let kb = g.knowledge_base(true)?;
+    if args.write_token.is_some() {
+        // A crash between a correction's journal line and its commit left
+        // the index behind the journal: catch up before serving.
+        let n = kb.sync_corrections(&partnerkb::index::WriterOptions::default())?;
+        if n > 0 {
+            eprintln!("partnerkb: applied journaled corrections to {n} record(s)");
+        }
+    }
     let config = ServerConfig {
         write_token: args.write_token.clone(),
         max_body: args.max_body_mb.saturating_mul(1024 * 1024),

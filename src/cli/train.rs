@@ -42,6 +42,10 @@ pub struct TrainArgs {
     /// The largest share of labels the review threshold may flag
     #[arg(long, value_name = "SHARE", default_value_t = 0.25)]
     pub max_flagged: f64,
+    /// Add the corrections journaled in this index to the corpus as gold
+    /// (a correction wins over a corpus label for the same id)
+    #[arg(long, value_name = "DIR")]
+    pub corrections: Option<PathBuf>,
 }
 
 /// Today's date in UTC as YYYY-MM-DD (civil-from-days, Howard Hinnant).
@@ -92,12 +96,28 @@ pub fn run(_g: &Globals, args: TrainArgs) -> Result<ExitCode> {
         ..TrainConfig::default()
     };
     config.check()?;
-    let corpus = load_corpus(&args.corpus)?;
+    let mut corpus = load_corpus(&args.corpus)?;
+    let corrections = match &args.corrections {
+        Some(dir) => {
+            let kb = partnerkb::index::KnowledgeBase::open(dir)?;
+            let used = corpus::add_corrections(&mut corpus, &kb)?;
+            eprintln!(
+                "partnerkb: {} correction(s) on {} record(s) from {} ({} replace corpus records)",
+                used.corrections,
+                used.records,
+                dir.display(),
+                used.replaced
+            );
+            Some(used)
+        }
+        None => None,
+    };
     let started = std::time::Instant::now();
     if !(0.0..=1.0).contains(&args.max_flagged) {
         anyhow::bail!("--max-flagged must be between 0 and 1");
     }
     let mut model = train::train(&corpus.records, &config, corpus.sha256, corpus.files)?;
+    model.training.corrections = corrections;
     let review_set = match &args.review_set {
         Some(path) => load_corpus(std::slice::from_ref(path))?,
         None => corpus::load_bundled_dev_corpus()?,

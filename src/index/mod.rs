@@ -6,12 +6,14 @@
 //! whole as JSON so that what comes out is exactly what went in.
 
 mod query;
+mod relabel;
 mod schema;
 mod search;
 mod top_hits;
 mod writer;
 
 pub use query::{Correction, QueryNotes};
+pub use relabel::{Change, LabelRequest, ReclassifyReport};
 pub use schema::{Fields, SCHEMA_VERSION};
 pub use search::{FacetCounts, Hit, SearchRequest, SearchResults, Stats};
 pub use writer::{KbWriter, WriterOptions};
@@ -20,6 +22,9 @@ use crate::analyze;
 use crate::error::{InternalError, Result, UserError};
 use std::path::{Path, PathBuf};
 use tantivy::{Index, IndexReader, ReloadPolicy};
+
+/// The path an index in memory reports.
+const IN_MEMORY: &str = ":memory:";
 
 /// An opened knowledge base.
 #[derive(Clone)]
@@ -68,7 +73,7 @@ impl KnowledgeBase {
     /// An index held in memory (tests, one-off classification).
     pub fn in_memory() -> Result<KnowledgeBase> {
         let (schema, _) = schema::build();
-        Self::from_index(Index::create_in_ram(schema), Path::new(":memory:"))
+        Self::from_index(Index::create_in_ram(schema), Path::new(IN_MEMORY))
     }
 
     fn from_index(index: Index, path: &Path) -> Result<KnowledgeBase> {

@@ -160,6 +160,9 @@ pub struct Hit {
     pub labels: Vec<AssignedLabel>,
     /// The whole record.
     pub record: serde_json::Value,
+    /// The file (or `api`, or `bundled:…`) the record was ingested from.
+    #[serde(skip)]
+    pub source: String,
 }
 
 /// Counts per facet value, e.g. `mode` → `implementation` → 12.
@@ -210,7 +213,7 @@ const FACET_ROOTS: [&str; 5] = [
     "sector",
 ];
 /// Facets counted by [`KnowledgeBase::stats`].
-const STATS_ROOTS: [&str; 8] = [
+const STATS_ROOTS: [&str; 10] = [
     "kind",
     AXIS_ROOTS[0],
     AXIS_ROOTS[1],
@@ -219,6 +222,10 @@ const STATS_ROOTS: [&str; 8] = [
     "origin",
     "scope",
     "theme",
+    // Records with a correction, per axis.
+    "corrected",
+    // Records labelled by each model (by id).
+    "model",
 ];
 
 fn facet_term(field: tantivy::schema::Field, parts: &[&str]) -> Term {
@@ -608,6 +615,7 @@ impl KnowledgeBase {
             score,
             labels,
             record,
+            source: text(f.origin),
         })
     }
 

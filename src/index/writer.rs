@@ -81,9 +81,22 @@ impl KbWriter {
         for label in labels {
             let path = facet(&[label.axis.name(), label.label.name()]);
             doc.add_facet(f.facets, path.clone());
-            if label.origin == Origin::Gold {
+            // A person's correction is a human label: `--gold-only`
+            // filters and counts include it.
+            if label.origin.is_human() {
                 doc.add_facet(f.gold, path);
             }
+            if label.origin == Origin::Corrected {
+                doc.add_facet(f.facets, facet(&["corrected", label.axis.name()]));
+            }
+        }
+        // Which model labelled the record, for `/api/stats` and
+        // `reclassify`; one facet per record, not per label.
+        let mut models: Vec<&str> = labels.iter().filter_map(|l| l.model.as_deref()).collect();
+        models.sort_unstable();
+        models.dedup();
+        for model in models {
+            doc.add_facet(f.facets, facet(&["model", model]));
         }
         match record {
             Record::Partnership(p) => {

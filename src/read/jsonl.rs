@@ -98,6 +98,15 @@ pub(crate) fn parse_line(file: &str, line: u64, text: &str, kind: Option<Kind>) 
         .as_object()
         .ok_or_else(|| err("record", "expected a JSON object".into()))?;
     let raw = object.clone();
+    // `partnerkb export --corrections` writes a record's correction trail
+    // beside it: it belongs to the record's history, not to its fields.
+    let mut value = value;
+    if let Some(object) = value.as_object_mut() {
+        if object.get("corrections").is_some_and(|v| v.is_array()) {
+            object.remove("corrections");
+        }
+    }
+    let object = value.as_object().expect("checked above");
     let kind = kind.unwrap_or_else(|| {
         if object.contains_key("text") || object.contains_key("title") {
             Kind::Lesson

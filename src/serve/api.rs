@@ -6,7 +6,7 @@ use super::AppState;
 use crate::analyze::Analyzer;
 use crate::classify::AxisPrediction;
 use crate::error::{Error, InternalError, UserError};
-use crate::index::{Hit, SearchRequest};
+use crate::index::{Change, Hit, LabelRequest, SearchRequest, WriterOptions};
 use crate::ingest::IngestOptions;
 use crate::ingest::{ingest as ingest_records, Input};
 use crate::read::{self, ColumnMap, Format};
@@ -45,9 +45,14 @@ pub(super) fn routes(state: Shared) -> Router {
         .route("/api/classify", post(classify))
         .route("/api/stats", get(stats))
         .route("/api/typology", get(typology))
+        .route("/api/partnerships/{id}/labels/history", get(history))
+        .route("/api/lessons/{id}/labels/history", get(history))
+        .route("/api/review", get(review))
         .route_layer(axum::middleware::from_fn_with_state(timeout, deadline));
     Router::new()
         .route("/api/ingest", post(ingest))
+        .route("/api/partnerships/{id}/labels", post(label_partnership))
+        .route("/api/lessons/{id}/labels", post(label_lesson))
         .merge(bounded)
         .with_state(state)
 }
@@ -340,7 +345,18 @@ async fn typology() -> Json<Value> {
 }
 
 async fn stats(State(state): State<Shared>) -> ApiResult {
-    blocking(move || Ok(Json(json!(state.kb.stats()?)))).await
+    blocking(move || {
+        let mut stats = json!(state.kb.stats()?);
+        // Which model this server labels with; `facets.model` says which
+        // models labelled how many of the records already indexed.
+        stats["writes"] = json!(state.config.write_token.is_some());
+        stats["model"] = json!({
+            "id": state.model.id(),
+            "trained_on": state.model.training.trained_on,
+        });
+        Ok(Json(stats))
+    })
+    .await
 }
 
 async fn partnership(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult {
@@ -374,23 +390,6 @@ fn classification(state: &AppState, record: &Record) -> Result<Value, Error> {
     Ok(json!(map))
 }
 
-/// A record as stored in the index, parsed back.
-fn stored_record(hit: &Hit, kind: Kind) -> Result<Record, Error> {
-    let parsed = match kind {
-        Kind::Partnership => {
-            serde_json::from_value::<Partnership>(hit.record.clone()).map(Record::Partnership)
-        }
-        Kind::Lesson => serde_json::from_value::<Lesson>(hit.record.clone()).map(Record::Lesson),
-    };
-    parsed.map_err(|e| {
-        InternalError::Damaged {
-            what: format!("record `{}` in the index", hit.id),
-            reason: e.to_string(),
-        }
-        .into()
-    })
-}
-
 /// The label a record carries on `axis`: gold if any, else predicted.
 fn label_on(hit: &Hit, axis: Axis) -> Option<Class> {
     hit.labels
@@ -421,7 +420,7 @@ fn detail(state: &AppState, id: &str, kind: Kind) -> ApiResult {
     if hit.kind != kind {
         return Err(Error::from(UserError::NotFound(id.to_string())).into());
     }
-    let record = stored_record(&hit, kind)?;
+    let record = hit.to_record()?;
     let classification = match classification(state, &record) {
         Ok(v) => v,
         // A stored record without text has labels but nothing to explain.
@@ -582,7 +581,7 @@ fn authorised(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     let Some(expected) = &state.config.write_token else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "this server is read-only (start it with --write-token to accept ingest)",
+            "this server is read-only (start it with --write-token to accept ingest and corrections)",
         ));
     };
     let given = headers
@@ -692,6 +691,130 @@ async fn ingest(
                 ),
             ))
         }
+    })
+    .await
+}
+
+/// The body of `POST /api/{kind}/{id}/labels`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabelBody {
+    /// Axis → new class, e.g. `{"mode": "implementation"}`.
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    /// Axes whose current label is confirmed.
+    #[serde(default)]
+    confirm: Vec<String>,
+    reason: Option<String>,
+    by: Option<String>,
+}
+
+async fn label_partnership(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    label(state, id, Kind::Partnership, headers, body).await
+}
+
+async fn label_lesson(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    label(state, id, Kind::Lesson, headers, body).await
+}
+
+/// Record a correction: journaled and synced, then committed to the index,
+/// before the answer; so a 200 survives a kill -9 that follows it.
+async fn label(state: Shared, id: String, kind: Kind, headers: HeaderMap, body: Body) -> ApiResult {
+    authorised(&state, &headers)?;
+    let bytes = read_body(&state, body).await?;
+    let body: LabelBody = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("request body: {e}")))?;
+    let mut changes = Vec::new();
+    for (axis, value) in &body.labels {
+        let axis = Axis::parse(axis)?;
+        changes.push(Change::Set(Class::parse(axis, value)?));
+    }
+    for axis in &body.confirm {
+        changes.push(Change::Confirm(Axis::parse(axis)?));
+    }
+    let req = LabelRequest {
+        id,
+        kind: Some(kind),
+        changes,
+        by: body.by.unwrap_or_default(),
+        reason: body.reason,
+    };
+    // Corrections from many clients queue here instead of finding the
+    // writer busy.
+    let _writer = state.ingest_lock.lock().await;
+    let work = state.clone();
+    blocking(move || {
+        let made = work.kb.correct(&req, &WriterOptions::default())?;
+        let hit = work.kb.get(&req.id)?;
+        Ok(Json(json!({
+            "id": hit.id,
+            "corrections": made,
+            "labels": hit.labels,
+        })))
+    })
+    .await
+}
+
+async fn history(
+    State(state): State<Shared>,
+    matched: axum::extract::MatchedPath,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let kind = if matched.as_str().starts_with("/api/lessons/") {
+        Kind::Lesson
+    } else {
+        Kind::Partnership
+    };
+    blocking(move || {
+        let trail = state.kb.history(&id)?;
+        // A record of another kind, or one never indexed and never
+        // corrected, is not found; a removed record keeps its trail.
+        match state.kb.get(&id) {
+            Ok(hit) if hit.kind != kind => return Err(Error::from(UserError::NotFound(id)).into()),
+            Err(e) if trail.is_empty() => return Err(e.into()),
+            _ => {}
+        }
+        Ok(Json(json!({ "id": id, "history": trail })))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewParams {
+    axis: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn review(State(state): State<Shared>, Query(p): Query<ReviewParams>) -> ApiResult {
+    let axis = non_empty(p.axis).map(|a| Axis::parse(&a)).transpose()?;
+    let limit = p.limit.unwrap_or(20);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    blocking(move || {
+        let queue = crate::review::queue(
+            &state.kb,
+            &state.model,
+            &crate::review::ReviewRequest {
+                axis,
+                limit,
+                evidence: EVIDENCE_TERMS,
+            },
+        )?;
+        Ok(Json(json!(queue)))
     })
     .await
 }

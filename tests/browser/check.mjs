@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Browser check of the page served by `partnerkb serve`.
 //
-//   node tests/browser/check.mjs BASE_URL SCREENSHOT_DIR
+//   node tests/browser/check.mjs BASE_URL SCREENSHOT_DIR WRITE_TOKEN
 //
 // Drives headless Chromium (playwright-core, the system's browser) through
 // what an analyst does: search, filter, open a record, classify a text, make
-// a query mistake. Each step compares what the page shows with what the API
+// a query mistake, review predicted labels. Each step compares what the page shows with what the API
 // answers for the same request, prints one line when it passes, and the run
 // stops with a non-zero exit at the first failure.
 
@@ -13,9 +13,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [baseArg, shotArg] = process.argv.slice(2);
-if (!baseArg || !shotArg) {
-  console.error('usage: node tests/browser/check.mjs BASE_URL SCREENSHOT_DIR');
+const [baseArg, shotArg, TOKEN] = process.argv.slice(2);
+if (!baseArg || !shotArg || !TOKEN) {
+  console.error('usage: node tests/browser/check.mjs BASE_URL SCREENSHOT_DIR WRITE_TOKEN');
   process.exit(2);
 }
 // The page uses relative URLs, so the base must name a directory.
@@ -407,6 +407,87 @@ await step(`a query that is not search syntax (${BAD_QUERY}) is searched as word
   await page.getByTestId('search-input').fill(QUERY);
   await page.getByTestId('search-input').press('Enter');
   await notes.waitFor({ state: 'hidden' });
+});
+
+// ---- Review and corrections ------------------------------------------------
+
+/** The review dialog's "N left" count once it has loaded. */
+async function reviewCount() {
+  const count = page.getByTestId('review-count');
+  await page.waitForFunction(() => /\d+ left/.test(document.querySelector('[data-testid="review-count"]').textContent));
+  return Number(((await count.textContent()) || '').replace(/[^0-9]/g, ''));
+}
+
+/** Wait until the review shows another item than `previous`. */
+async function nextReviewItem(previous) {
+  await page.waitForFunction((before) => {
+    const title = document.querySelector('[data-testid="review-title"]');
+    const key = title ? `${title.dataset.id}:${title.dataset.axis}` : 'none';
+    return key !== before;
+  }, previous);
+}
+
+async function reviewKey() {
+  const title = page.getByTestId('review-title');
+  return `${await title.getAttribute('data-id')}:${await title.getAttribute('data-axis')}`;
+}
+
+await step('the review walks through predicted labels: confirm one, change one, the count drops', async () => {
+  // Three registry entries without labels, ingested over the API.
+  const lines = [
+    { id: 'rv-water', name: 'River Water Network', description: 'Utilities and ministries meet each year to exchange practice on river basin management and publish shared guidance.' },
+    { id: 'rv-seed', name: 'Seed Supply Facility', description: 'A pooled fund run by a UN agency and two banks that delivers seed and credit to farmers in Mali and Niger.' },
+    { id: 'rv-code', name: 'Fisheries Code Talks', description: 'Governments and fishing firms negotiate a voluntary code on bycatch with targets each signatory reports on.' },
+  ].map((r) => JSON.stringify(r)).join('\n');
+  const ingest = await fetch(apiUrl('api/ingest'), { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: lines });
+  assert(ingest.ok, `ingest over the API answered ${ingest.status}`);
+  const before = await apiGet('api/review', { limit: 1 });
+  assert(before.status === 200 && before.body.remaining >= 6, `the API's queue: ${JSON.stringify(before.body)}`);
+
+  await page.reload({ waitUntil: 'load' });
+  await displayedTotal();
+  await page.getByTestId('review-open').click();
+  await page.getByTestId('review-view').waitFor({ state: 'visible' });
+  const start = await reviewCount();
+  assert(start === before.body.remaining, `the page says ${start} left, the API ${before.body.remaining}`);
+
+  // Confirm from the keyboard; the page asks for a name and the token once.
+  const first = await reviewKey();
+  await page.keyboard.press('c');
+  await page.getByTestId('token-dialog').waitFor({ state: 'visible' });
+  await page.getByTestId('name-input').fill('Browser Check');
+  await page.getByTestId('token-input').fill(TOKEN);
+  await page.getByTestId('token-save').click();
+  await nextReviewItem(first);
+  assert(await reviewCount() === start - 1, 'confirming took one label off the queue');
+
+  // Skip one, then change the next with a reason.
+  const skipped = await reviewKey();
+  await page.keyboard.press('s');
+  await nextReviewItem(skipped);
+  const changed = await reviewKey();
+  await page.getByTestId('review-change').click();
+  await page.getByTestId('change-reason').fill('the text describes a negotiation');
+  await page.getByTestId('change-save').click();
+  await nextReviewItem(changed);
+  assert(await reviewCount() === start - 2, 'changing took one more label off the queue');
+  const after = await apiGet('api/review', { limit: 1 });
+  assert(after.body.remaining === start - 2, `the API's queue now holds ${after.body.remaining}`);
+  await page.screenshot({ path: path.join(SHOTS, 'review.png') });
+
+  // The changed record shows the correction and its trail.
+  const [id] = changed.split(':');
+  const kind = id.startsWith('rv-') ? 'partnership' : 'lesson';
+  const history = await apiGet(`api/${kind === 'lesson' ? 'lessons' : 'partnerships'}/${id}/labels/history`);
+  assert(history.body.history.length === 1 && history.body.history[0].by === 'Browser Check',
+    `the trail: ${JSON.stringify(history.body)}`);
+  await page.getByTestId('review-close').click();
+  await page.goto(new URL(`?record=${kind}:${encodeURIComponent(id)}`, BASE).href, { waitUntil: 'load' });
+  await page.getByTestId('record-view').waitFor({ state: 'visible' });
+  await page.getByTestId('trail-item').first().waitFor({ state: 'visible' });
+  const badge = page.locator(`[data-testid="record-view"] [data-testid="label-badge"][data-origin="corrected"]`);
+  assert(await badge.count() >= 1, 'the record view shows the corrected label');
+  assert(await page.getByTestId(`confirm-${changed.split(':')[1]}`).isVisible(), 'the record view offers Confirm per axis');
 });
 
 await step('no request left this server', async () => {

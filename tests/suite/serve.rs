@@ -3,28 +3,21 @@
 //! headless Chromium. Each test starts the real binary on an ephemeral
 //! loopback port.
 
-use super::util::{partnerkb, root, run};
+use super::util::{agent, json_of, partnerkb, root, run, serve, RunningServer};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-/// A running server, stopped when dropped.
+/// A running server on the bundled corpus, stopped when dropped.
 struct Server {
-    child: Child,
+    _server: RunningServer,
     base: String,
     addr: String,
     _dir: TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Index the bundled corpus into a fresh directory and serve it.
@@ -36,55 +29,13 @@ fn start(extra: &[&str]) -> Server {
         .arg(&index)
         .args(["corpus/partnerships.jsonl", "corpus/lessons.jsonl"]));
     assert_eq!(code, 0, "ingest failed: {err}");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("partnerkb"))
-        .current_dir(root())
-        .env("XDG_DATA_HOME", dir.path())
-        .env("HOME", dir.path())
-        .env_remove("PARTNERKB_WRITE_TOKEN")
-        .args(["serve", "--addr", "127.0.0.1:0", "--index"])
-        .arg(&index)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("server starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let Some(addr) = line
-        .strip_prefix("listening on http://")
-        .and_then(|rest| rest.split_whitespace().next())
-        .map(str::to_string)
-    else {
-        let _ = child.kill();
-        let mut err = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut err).ok();
-        panic!("server did not start: {line:?} {err}");
-    };
+    let inner = serve(dir.path(), &index, extra);
     Server {
-        child,
-        base: format!("http://{addr}"),
-        addr,
+        base: inner.base.clone(),
+        addr: inner.addr.clone(),
+        _server: inner,
         _dir: dir,
     }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into()
-}
-
-/// Status and JSON body of a response.
-fn json_of(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
-    let mut resp = resp.expect("request completes");
-    let status = resp.status().as_u16();
-    let text = resp.body_mut().read_to_string().expect("body");
-    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
-    (status, value)
 }
 
 fn get(s: &Server, path: &str) -> (u16, Value) {
@@ -517,13 +468,14 @@ fn web_page_works_in_headless_chromium() {
         eprintln!("SKIPPED web_page_works_in_headless_chromium: {why}");
         return;
     }
-    let s = start(&[]);
+    let s = start(&["--write-token", "browser-token"]);
     let shots = root().join("target/browser");
     std::fs::create_dir_all(&shots).unwrap();
     let out = Command::new("node")
         .arg(&script)
         .arg(&s.base)
         .arg(&shots)
+        .arg("browser-token")
         .output()
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -532,7 +484,7 @@ fn web_page_works_in_headless_chromium() {
         out.status.success(),
         "browser check failed:\n{stdout}\n{stderr}"
     );
-    for shot in ["search.png", "record.png", "classify.png"] {
+    for shot in ["search.png", "record.png", "classify.png", "review.png"] {
         assert!(shots.join(shot).exists(), "missing screenshot {shot}");
     }
 }

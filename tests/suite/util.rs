@@ -65,3 +65,75 @@ pub fn total(data_home: &Path, index: &Path) -> u64 {
     let v: serde_json::Value = serde_json::from_str(&out).expect("stats JSON");
     v["total"].as_u64().expect("total")
 }
+
+/// A `partnerkb serve` process on an ephemeral loopback port, killed
+/// (SIGKILL) when dropped.
+pub struct RunningServer {
+    /// The process.
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Serve the index at `index` (extra flags such as `--write-token`), and
+/// wait until it listens.
+pub fn serve(data_home: &Path, index: &Path, extra: &[&str]) -> RunningServer {
+    use std::io::{BufRead, Read};
+    let mut child = process(data_home)
+        .env_remove("PARTNERKB_WRITE_TOKEN")
+        .args(["serve", "--addr", "127.0.0.1:0", "--index"])
+        .arg(index)
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("server starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let Some(addr) = line
+        .strip_prefix("listening on http://")
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+    else {
+        let _ = child.kill();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).ok();
+        panic!("server did not start: {line:?} {err}");
+    };
+    RunningServer {
+        child,
+        base: format!("http://{addr}"),
+        addr,
+    }
+}
+
+/// An HTTP client that returns error statuses instead of failing.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+/// Status and JSON body of a response.
+pub fn json_of(
+    resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> (u16, serde_json::Value) {
+    let mut resp = resp.expect("request completes");
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().expect("body");
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (status, value)
+}

@@ -162,7 +162,7 @@
   }
 
   async function api(path, options = {}) {
-    const init = { ...options, headers: { accept: 'application/json' } };
+    const init = { ...options, headers: { accept: 'application/json', ...(options.headers || {}) } };
     if (options.json !== undefined) {
       init.method = 'POST';
       init.body = JSON.stringify(options.json);
@@ -545,16 +545,24 @@
   }
 
   function labelBadge(label) {
-    const gold = label.origin === 'gold';
-    const origin = gold ? 'gold' : `predicted ${percent(label.probability)}`.trim();
-    const help = gold
-      ? `${axisName(label.axis)} ${valueName(label.label)}: labelled by people (gold)`
-      : `${axisName(label.axis)} ${valueName(label.label)}: predicted by the classifier, probability ${percent(label.probability)}`;
+    const origin = ['gold', 'corrected'].includes(label.origin) ? label.origin : 'predicted';
+    const what = `${axisName(label.axis)} ${valueName(label.label)}`;
+    const day = String(label.at || '').slice(0, 10);
+    const shown = {
+      gold: 'gold',
+      corrected: label.action === 'confirm' ? 'confirmed' : 'corrected',
+      predicted: `predicted ${percent(label.probability)}`.trim(),
+    }[origin];
+    const help = {
+      gold: `${what}: labelled by people (gold)`,
+      corrected: `${what}: ${shown} by ${label.by || 'someone'} on ${day}${label.reason ? ` (“${label.reason}”)` : ''}${label.text_changed ? '; the text has changed since' : ''}`,
+      predicted: `${what}: predicted by the classifier, probability ${percent(label.probability)}`,
+    }[origin];
     return el('span', {
-      class: `badge axis-${label.axis} ${gold ? 'is-gold' : 'is-predicted'}`,
+      class: `badge axis-${label.axis} is-${origin}`,
       'data-testid': 'label-badge',
       'data-axis': label.axis,
-      'data-origin': gold ? 'gold' : 'predicted',
+      'data-origin': origin,
       title: help,
     },
     el('span', { class: 'badge-axis', text: axisName(label.axis) }),
@@ -824,6 +832,7 @@
     const text = kind === 'lesson' ? record.text : record.description;
     const main = el('div', { class: 'record-main' },
       labelBadges(data.labels, 'record-labels'),
+      correctionPanel(data, kind),
       el('div', { class: 'record-text', 'data-testid': 'record-text' },
         ...String(text || '').split(/\n\s*\n/).filter((p) => p.trim()).map((p) => el('p', { text: p }))),
       kind === 'lesson' ? lessonDetails(record) : partnershipDetails(record));
@@ -832,6 +841,230 @@
       el('p', { class: 'muted small', text: 'What the classifier reads in the text, per axis.' }),
       classificationView(data.classification, data.labels));
     content.append(el('div', { class: 'record-columns' }, main, side), relatedList(data.related, kind, data.labels));
+  }
+
+  // ---- Corrections --------------------------------------------------------
+
+  // The write token and the corrector's name are asked for once: the token
+  // is kept for this tab only, the name for this browser.
+  const TOKEN_KEY = 'partnerkb-write-token';
+  const NAME_KEY = 'partnerkb-name';
+  let serverWrites = false;
+
+  function askWriter() {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    const by = localStorage.getItem(NAME_KEY);
+    if (token && by) return Promise.resolve({ token, by });
+    const dialog = $('token-dialog');
+    $('token-input').value = token || '';
+    $('name-input').value = by || '';
+    dialog.showModal();
+    (by ? $('token-input') : $('name-input')).focus();
+    return new Promise((resolve) => {
+      const form = $('token-form');
+      const done = (event) => {
+        event.preventDefault();
+        form.removeEventListener('submit', done);
+        const answer = { token: $('token-input').value.trim(), by: $('name-input').value.trim() };
+        dialog.close();
+        if (answer.token && answer.by) {
+          sessionStorage.setItem(TOKEN_KEY, answer.token);
+          localStorage.setItem(NAME_KEY, answer.by);
+          resolve(answer);
+        } else {
+          resolve(null);
+        }
+      };
+      form.addEventListener('submit', done);
+      dialog.addEventListener('close', () => {
+        form.removeEventListener('submit', done);
+        resolve(null);
+      }, { once: true });
+    });
+  }
+
+  /** POST a correction; returns the API's answer or throws ApiError. */
+  async function sendCorrection(kind, id, body) {
+    const writer = await askWriter();
+    if (!writer) throw new ApiError(403, 'Your name and the write token are needed to record corrections.');
+    const path = kind === 'lesson' ? 'lessons' : 'partnerships';
+    try {
+      return await api(`api/${path}/${encodeURIComponent(id)}/labels`, {
+        json: { ...body, by: writer.by },
+        headers: { authorization: `Bearer ${writer.token}` },
+      });
+    } catch (err) {
+      // A wrong token is forgotten so the next try asks again.
+      if (err.status === 403) sessionStorage.removeItem(TOKEN_KEY);
+      throw err;
+    }
+  }
+
+  /**
+   * A form to change one axis: a choice of class and a reason. `onDone`
+   * gets the API's answer.
+   */
+  function changeForm(kind, id, axis, current, onDone) {
+    const form = el('form', { class: 'change-form', 'data-testid': `change-form-${axis}` });
+    const select = el('select', { 'aria-label': `New ${axisName(axis)}`, 'data-testid': 'change-value' });
+    for (const value of FACET_VALUES[axis] || []) {
+      select.append(el('option', { value, text: valueName(value) }));
+    }
+    const other = (FACET_VALUES[axis] || []).find((v) => v !== current);
+    if (other) select.value = other;
+    const reason = el('input', { type: 'text', required: true, placeholder: 'Why? (required)', 'aria-label': 'Reason', 'data-testid': 'change-reason' });
+    const error = el('p', { class: 'alert', role: 'alert' });
+    form.append(select, reason, el('button', { type: 'submit', class: 'primary', 'data-testid': 'change-save', text: 'Save' }), error);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      clearError(error);
+      try {
+        onDone(await sendCorrection(kind, id, { labels: { [axis]: select.value }, reason: reason.value }));
+      } catch (err) {
+        showError(error, err.message);
+      }
+    });
+    return form;
+  }
+
+  function confirmLabel(kind, id, axis) {
+    return sendCorrection(kind, id, { confirm: [axis] });
+  }
+
+  /** The record's labels with Confirm / Change per axis, and its trail. */
+  function correctionPanel(data, kind) {
+    const box = el('section', { class: 'corrections', 'data-testid': 'corrections' });
+    const axes = kind === 'lesson' ? ['challenge'] : TYPE_AXES;
+    const trail = el('ol', { class: 'trail', 'data-testid': 'trail' });
+    const error = el('p', { class: 'alert', role: 'alert' });
+    if (serverWrites) {
+      for (const axis of axes) {
+        const label = (data.labels || []).find((l) => l.axis === axis);
+        const row = el('div', { class: 'correction-row', 'data-axis': axis });
+        row.append(el('span', { class: 'correction-axis', text: axisName(axis) }),
+          el('span', { class: 'correction-value', text: label ? valueName(label.label) : 'no label' }));
+        const slot = el('div', { class: 'change-slot' });
+        const refresh = () => loadRecord();
+        if (label) {
+          row.append(el('button', {
+            type: 'button', class: 'small-button', 'data-testid': `confirm-${axis}`, text: 'Confirm',
+            onclick: async () => {
+              clearError(error);
+              try { await confirmLabel(kind, data.id, axis); refresh(); } catch (err) { showError(error, err.message); }
+            },
+          }));
+        }
+        row.append(el('button', {
+          type: 'button', class: 'small-button', 'data-testid': `change-${axis}`, text: 'Change',
+          onclick: () => {
+            slot.textContent = '';
+            slot.append(changeForm(kind, data.id, axis, label && label.label, refresh));
+            const first = slot.querySelector('select');
+            if (first) first.focus();
+          },
+        }));
+        box.append(row, slot);
+      }
+      box.append(error);
+    }
+    box.append(trail);
+    const path = kind === 'lesson' ? 'lessons' : 'partnerships';
+    api(`api/${path}/${encodeURIComponent(data.id)}/labels/history`).then((answer) => {
+      const history = Array.isArray(answer.history) ? answer.history : [];
+      if (!history.length) return;
+      trail.before(el('h3', { class: 'sub-label', text: 'Corrections' }));
+      for (const c of history) {
+        const before = c.previous ? `${valueName(c.previous.label)} (${c.previous.origin})` : 'no label';
+        const what = c.action === 'confirm'
+          ? `${axisName(c.axis)} ${valueName(c.label)} confirmed`
+          : `${axisName(c.axis)}: ${before} → ${valueName(c.label)}`;
+        trail.append(el('li', { 'data-testid': 'trail-item' },
+          el('span', { class: 'trail-when', text: `${String(c.at).slice(0, 10)} ${c.by}` }), ` ${what}`,
+          c.reason ? el('span', { class: 'trail-reason', text: ` “${c.reason}”` }) : ''));
+      }
+    }).catch(() => {});
+    return box;
+  }
+
+  // ---- Review queue --------------------------------------------------------
+
+  const review = { items: [], skipped: new Set(), remaining: 0, axis: '' };
+
+  async function loadReview() {
+    const body = $('review-content');
+    clearError($('review-error'));
+    try {
+      const params = new URLSearchParams({ limit: '50' });
+      if (review.axis) params.set('axis', review.axis);
+      const queue = await api(`api/review?${params}`);
+      review.items = (queue.items || []).filter((i) => !review.skipped.has(`${i.id}:${i.axis}`));
+      review.remaining = Number(queue.remaining) || 0;
+      renderReview();
+    } catch (err) {
+      body.textContent = '';
+      showError($('review-error'), err.message);
+    }
+  }
+
+  function renderReview() {
+    const body = $('review-content');
+    body.textContent = '';
+    $('review-count').textContent = `${fmt(review.remaining)} left to review`;
+    const item = review.items[0];
+    if (!item) {
+      body.append(el('p', { class: 'muted', text: 'Nothing left to review here.' }));
+      return;
+    }
+    const kind = item.kind;
+    body.append(
+      el('h3', { class: 'review-title', 'data-testid': 'review-title', 'data-id': item.id, 'data-axis': item.axis, text: item.title }),
+      el('p', { class: 'review-label' },
+        `${axisName(item.axis)}: `, el('strong', { text: valueName(item.label) }),
+        ` (${percent(item.probability)})`,
+        item.review ? el('span', { class: 'review-flag', text: item.reason ? ` flagged: ${item.reason}` : ' flagged for review' }) : ''),
+      probabilityBars(item.probabilities, item.label));
+    if (Array.isArray(item.evidence) && item.evidence.length) {
+      body.append(el('p', { class: 'sub-label', text: 'Words that point to this type' }), evidenceTerms(item.evidence));
+    }
+    if (item.sentence) {
+      body.append(el('blockquote', { class: 'evidence-sentence' }, highlightTerms(item.sentence, item.evidence || [])));
+    }
+    const slot = el('div', { class: 'change-slot', id: 'review-change-slot' });
+    const error = el('p', { class: 'alert', role: 'alert', 'data-testid': 'review-action-error' });
+    const next = () => loadReview();
+    body.append(el('div', { class: 'review-actions' },
+      el('button', { type: 'button', class: 'primary', 'data-testid': 'review-confirm', text: 'Confirm (c)',
+        onclick: async () => {
+          clearError(error);
+          try { await confirmLabel(kind, item.id, item.axis); next(); } catch (err) { showError(error, err.message); }
+        } }),
+      el('button', { type: 'button', 'data-testid': 'review-change', text: 'Change (x)',
+        onclick: () => {
+          slot.textContent = '';
+          slot.append(changeForm(kind, item.id, item.axis, item.label, next));
+          slot.querySelector('select').focus();
+        } }),
+      el('button', { type: 'button', 'data-testid': 'review-skip', text: 'Skip (s)',
+        onclick: () => { review.skipped.add(`${item.id}:${item.axis}`); review.items.shift(); renderReview(); } })),
+      slot, error);
+  }
+
+  function openReview() {
+    review.skipped.clear();
+    $('review-view').showModal();
+    loadReview();
+  }
+
+  function reviewKeys(event) {
+    const target = event.target;
+    if (target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    const key = event.key.toLowerCase();
+    const ids = { c: 'review-confirm', x: 'review-change', s: 'review-skip', arrowright: 'review-skip' };
+    const button = ids[key] && document.querySelector(`[data-testid="${ids[key]}"]`);
+    if (button) {
+      event.preventDefault();
+      button.click();
+    }
   }
 
   function closeRecord() {
@@ -929,6 +1162,8 @@
     const chart = $('stats-chart');
     try {
       const stats = await api('api/stats');
+      serverWrites = stats.writes === true;
+      $('review-open').hidden = false;
       const facets = stats.facets || {};
       const gold = stats.gold || {};
       chart.textContent = '';
@@ -1002,6 +1237,15 @@
     // A click on the backdrop lands on the dialog element itself.
     dialog.addEventListener('click', (event) => {
       if (event.target === dialog) closeRecord();
+    });
+
+    $('review-open').addEventListener('click', openReview);
+    $('review-close').addEventListener('click', () => $('review-view').close());
+    $('review-view').addEventListener('keydown', reviewKeys);
+    $('review-view').addEventListener('close', () => runSearch());
+    $('review-axis').addEventListener('change', (event) => {
+      review.axis = event.target.value;
+      loadReview();
     });
 
     $('classify-form').addEventListener('submit', classify);

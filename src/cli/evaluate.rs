@@ -53,6 +53,10 @@ pub struct EvaluateArgs {
     /// axis's threshold from the model card]
     #[arg(long, value_name = "P", requires = "dev")]
     pub review_threshold: Option<f64>,
+    /// Also score this (older) model on the same held-out records and show
+    /// the two side by side: did retraining, with corrections say, help?
+    #[arg(long, value_name = "PATH", requires = "dev")]
+    pub baseline: Option<PathBuf>,
 }
 
 pub fn run(g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
@@ -79,13 +83,24 @@ pub fn run(g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
             Some(path) => load_corpus(std::slice::from_ref(path))?.records,
             None => partnerkb::corpus::load_bundled_dev()?,
         };
-        Some(held_out::evaluate(
-            &g.model()?,
-            &records,
-            args.review_threshold,
-        )?)
+        let baseline = match &args.baseline {
+            Some(path) => {
+                let model = partnerkb::classify::Model::load(path)
+                    .with_context(|| format!("loading the baseline model {}", path.display()))?;
+                Some(held_out::evaluate(&model, &records, args.review_threshold)?)
+            }
+            None => None,
+        };
+        Some((
+            held_out::evaluate(&g.model()?, &records, args.review_threshold)?,
+            baseline,
+        ))
     } else {
         None
+    };
+    let (dev, baseline) = match dev {
+        Some((dev, baseline)) => (Some(dev), baseline),
+        None => (None, None),
     };
     if let Some(path) = &args.export_folds {
         export_folds(&report, path)?;
@@ -97,6 +112,9 @@ pub fn run(g: &Globals, args: EvaluateArgs) -> Result<ExitCode> {
         }
     }
     print_report(&report, annex.as_deref(), dev.as_ref(), args.json)?;
+    if let (Some(dev), Some(baseline)) = (&dev, &baseline) {
+        print_comparison(dev, baseline, args.json)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -152,6 +170,50 @@ fn print_report(
             outln!("\nHeld out (trained on the corpus, tested on the dev set):\n")?;
             out!("{}", dev.to_markdown())?;
         }
+    }
+    Ok(())
+}
+
+/// The model and the baseline on the same held-out records.
+fn print_comparison(model: &HeldOut, baseline: &HeldOut, json: bool) -> Result<()> {
+    let pairs: Vec<_> = model
+        .axes
+        .iter()
+        .filter_map(|m| {
+            let b = baseline.axes.iter().find(|b| b.axis == m.axis)?;
+            Some((m.axis, &b.metrics, &m.metrics))
+        })
+        .collect();
+    if json {
+        let rows: Vec<_> = pairs
+            .iter()
+            .map(|(axis, b, m)| {
+                serde_json::json!({
+                    "axis": axis,
+                    "baseline": {"macro_f1": b.macro_f1, "accuracy": b.accuracy, "ece": b.ece},
+                    "model": {"macro_f1": m.macro_f1, "accuracy": m.accuracy, "ece": m.ece},
+                })
+            })
+            .collect();
+        outln!("{}", serde_json::json!({ "comparison": rows }))?;
+        return Ok(());
+    }
+    outln!(
+        "\nBaseline and model on the same {} held-out records:\n",
+        model.records
+    )?;
+    outln!("| axis | macro-F1 baseline | macro-F1 model | accuracy baseline | accuracy model | ECE baseline | ECE model |")?;
+    outln!("|---|---:|---:|---:|---:|---:|---:|")?;
+    for (axis, b, m) in pairs {
+        outln!(
+            "| {axis} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            b.macro_f1,
+            m.macro_f1,
+            b.accuracy,
+            m.accuracy,
+            b.ece,
+            m.ece
+        )?;
     }
     Ok(())
 }

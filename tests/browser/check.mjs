@@ -479,8 +479,9 @@ await step('the review walks through predicted labels: confirm one, change one, 
   const [id] = changed.split(':');
   const kind = id.startsWith('rv-') ? 'partnership' : 'lesson';
   const history = await apiGet(`api/${kind === 'lesson' ? 'lessons' : 'partnerships'}/${id}/labels/history`);
-  assert(history.body.history.length === 1 && history.body.history[0].by === 'Browser Check',
-    `the trail: ${JSON.stringify(history.body)}`);
+  const last = history.body.history.at(-1);
+  assert(last && last.action === 'set' && last.by === 'Browser Check' && last.axis === changed.split(':')[1]
+    && last.reason === 'the text describes a negotiation', `the trail: ${JSON.stringify(history.body)}`);
   await page.getByTestId('review-close').click();
   await page.goto(new URL(`?record=${kind}:${encodeURIComponent(id)}`, BASE).href, { waitUntil: 'load' });
   await page.getByTestId('record-view').waitFor({ state: 'visible' });

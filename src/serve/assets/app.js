@@ -1047,6 +1047,9 @@
       el('button', { type: 'button', 'data-testid': 'review-skip', text: 'Skip (s)',
         onclick: () => { review.skipped.add(`${item.id}:${item.axis}`); review.items.shift(); renderReview(); } })),
       slot, error);
+    // Keys act on the item, not on the axis selector that showModal focused.
+    const confirm = body.querySelector('[data-testid="review-confirm"]');
+    if (confirm && !body.contains(document.activeElement)) confirm.focus();
   }
 
   function openReview() {

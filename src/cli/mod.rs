@@ -42,6 +42,7 @@ mod ingest;
 mod label;
 mod progress;
 mod reclassify;
+mod reindex;
 mod review;
 mod search;
 #[cfg(feature = "server")]
@@ -105,6 +106,8 @@ enum Command {
     Reclassify(reclassify::ReclassifyArgs),
     /// Write corrected records with their trail (corpus format)
     Export(export::ExportArgs),
+    /// Rebuild an index in this build's schema from its own records
+    Reindex(reindex::ReindexArgs),
     /// Write a synthetic registry for scale benchmarks
     Generate(generate::GenerateArgs),
     /// Verify the model file and the index
@@ -193,6 +196,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Review(args) => review::run(&ctx, args),
         Command::Reclassify(args) => reclassify::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Reindex(args) => reindex::run(&ctx, args),
         Command::Generate(args) => generate::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Compact(args) => compact::run(&ctx, args),
@@ -304,10 +308,23 @@ impl Globals {
         }
     }
 
+    /// The index directory: `--index`, or the default one.
+    pub(crate) fn index_dir(&self) -> PathBuf {
+        self.index.clone().unwrap_or_else(bundle::default_index_dir)
+    }
+
     /// Open the index for reading or writing. An explicit `--index` is used
     /// as is (created when `create`); the default one is built from the
-    /// bundle on first use.
+    /// bundle on first use. An index from an older build says so.
     pub(crate) fn knowledge_base(&self, create: bool) -> Result<KnowledgeBase> {
+        let kb = self.open_knowledge_base(create)?;
+        if let Some(note) = kb.schema_note() {
+            eprintln!("partnerkb: note: {note}");
+        }
+        Ok(kb)
+    }
+
+    fn open_knowledge_base(&self, create: bool) -> Result<KnowledgeBase> {
         match &self.index {
             Some(dir) => {
                 let kb = if create {

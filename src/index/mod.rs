@@ -6,6 +6,7 @@
 //! whole as JSON so that what comes out is exactly what went in.
 
 mod query;
+mod reindex;
 mod relabel;
 mod schema;
 mod search;
@@ -13,6 +14,7 @@ mod top_hits;
 mod writer;
 
 pub use query::{Correction, QueryNotes};
+pub use reindex::{schema_version_of, ReindexReport, VERSION_FILE};
 pub use relabel::{Change, LabelRequest, ReclassifyReport};
 pub use schema::{Fields, SCHEMA_VERSION};
 pub use search::{FacetCounts, Hit, SearchRequest, SearchResults, Stats};
@@ -35,6 +37,8 @@ pub struct KnowledgeBase {
     path: PathBuf,
     /// Filter bitsets per segment, shared by the clones of this handle.
     filters: std::sync::Arc<top_hits::FilterCache>,
+    /// The schema version the index was written with.
+    schema_version: u32,
 }
 
 impl KnowledgeBase {
@@ -53,7 +57,9 @@ impl KnowledgeBase {
             Index::open_in_dir(path)?
         } else {
             let (schema, _) = schema::build();
-            Index::create_in_dir(path, schema)?
+            let index = Index::create_in_dir(path, schema)?;
+            reindex::write_schema_version(path)?;
+            index
         };
         Self::from_index(index, path)
     }
@@ -77,6 +83,12 @@ impl KnowledgeBase {
     }
 
     fn from_index(index: Index, path: &Path) -> Result<KnowledgeBase> {
+        let schema_version = if path == Path::new(IN_MEMORY) {
+            SCHEMA_VERSION
+        } else {
+            reindex::schema_version_of(path)?
+        };
+        reindex::check_not_newer(path, schema_version)?;
         index
             .tokenizers()
             .register(analyze::NAME, analyze::text_analyzer());
@@ -94,6 +106,7 @@ impl KnowledgeBase {
             reader,
             path: path.to_path_buf(),
             filters: Default::default(),
+            schema_version,
         })
     }
 

@@ -48,6 +48,8 @@ pub(super) fn routes(state: Shared) -> Router {
         .route("/api/partnerships/{id}/labels/history", get(history))
         .route("/api/lessons/{id}/labels/history", get(history))
         .route("/api/review", get(review))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route_layer(axum::middleware::from_fn_with_state(timeout, deadline));
     Router::new()
         .route("/api/ingest", post(ingest))
@@ -817,4 +819,34 @@ async fn review(State(state): State<Shared>, Query(p): Query<ReviewParams>) -> A
         Ok(Json(json!(queue)))
     })
     .await
+}
+
+/// The process is up (for a load balancer's liveness check).
+async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The index answers and the model is loaded: ready for traffic. 503
+/// otherwise, so a reverse proxy sends requests elsewhere.
+async fn readyz(State(state): State<Shared>) -> Response {
+    let work = state.clone();
+    let checked = blocking(move || {
+        work.kb.reload()?;
+        Ok(work.kb.num_docs())
+    })
+    .await;
+    match checked {
+        Ok(docs) => Json(json!({
+            "status": "ready",
+            "documents": docs,
+            "model": state.model.id(),
+            "schema_version": state.kb.schema_version(),
+        }))
+        .into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "error": e.message, "code": e.code })),
+        )
+            .into_response(),
+    }
 }

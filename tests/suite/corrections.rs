@@ -744,3 +744,102 @@ fn corrections_survive_rebuilds_of_the_default_index() {
         );
     }
 }
+
+/// Copy a directory tree (the frozen index) into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Ids and labels (class and origin per axis) of everything in an index,
+/// in id order: what a reindex must keep.
+fn contents(home: &Path, index: &Path) -> Vec<(String, Vec<(String, String, String)>)> {
+    let results = search_json(home, index, &["", "-n", "1000"]);
+    let mut rows: Vec<_> = results["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let labels = h["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    let s = |k: &str| l[k].as_str().unwrap_or_default().to_string();
+                    (s("axis"), s("label"), s("origin"))
+                })
+                .collect();
+            (h["id"].as_str().unwrap().to_string(), labels)
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn reindex_from_the_frozen_schema_1_index_keeps_every_record_label_and_correction() {
+    let home = TempDir::new().unwrap();
+    let index = home.path().join("index");
+    copy_tree(&root().join("tests/data/index-v1"), &index);
+    let before = contents(home.path(), &index);
+    assert!(
+        before.len() >= 9,
+        "the frozen index holds its records: {before:?}"
+    );
+    let search = |index: &Path| search_json(home.path(), index, &["water schemes"]);
+    let ranked_before: Vec<Value> = search(&index)["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].clone())
+        .collect();
+    let (code, _, err) = run(partnerkb(home.path())
+        .args(["reindex", "--quiet", "--index"])
+        .arg(&index));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 corrections carried"), "{err}");
+    assert_eq!(
+        contents(home.path(), &index),
+        before,
+        "same records, labels and origins"
+    );
+    let ranked_after: Vec<Value> = search(&index)["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].clone())
+        .collect();
+    assert_eq!(ranked_after, ranked_before, "same search results");
+    let (code, out, _) = run(partnerkb(home.path())
+        .args(["label", "--history", "seed-fund", "--index"])
+        .arg(&index));
+    assert_eq!(code, 0, "the trail moved with the index: {out}");
+    let version: Value =
+        serde_json::from_slice(&std::fs::read(index.join("partnerkb-index.json")).unwrap())
+            .unwrap();
+    assert_eq!(version["schema_version"], 1);
+    assert!(
+        !home.path().join(".index.reindex").exists() && !home.path().join(".index.old").exists(),
+        "no leftovers"
+    );
+
+    // An index from a newer build is refused, not misread.
+    std::fs::write(
+        index.join("partnerkb-index.json"),
+        r#"{"schema_version": 99}"#,
+    )
+    .unwrap();
+    let (code, _, err) = run(partnerkb(home.path())
+        .args(["search", "water", "--index"])
+        .arg(&index));
+    assert_eq!(code, 2);
+    assert!(err.contains("newer partnerkb (schema 99"), "{err}");
+}

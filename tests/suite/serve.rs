@@ -488,3 +488,22 @@ fn web_page_works_in_headless_chromium() {
         assert!(shots.join(shot).exists(), "missing screenshot {shot}");
     }
 }
+
+#[test]
+fn health_and_readiness_answer_without_auth() {
+    let s = start(&[]);
+    let (status, body) = get(&s, "/healthz");
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("ok")),
+        "{body}"
+    );
+    let (status, body) = get(&s, "/readyz");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "ready");
+    assert!(
+        body["documents"].as_u64().is_some_and(|n| n > 600),
+        "{body}"
+    );
+    assert_eq!(body["model"].as_str().map(str::len), Some(16), "{body}");
+}

@@ -168,7 +168,7 @@ impl KnowledgeBase {
                 latest.apply(&record, &mut labels);
                 writer.upsert(&record, &labels, &source)?;
                 report.records += 1;
-                if report.records % 10_000 == 0 {
+                if report.records.is_multiple_of(10_000) {
                     progress(report.records);
                 }
                 Ok(())

@@ -759,9 +759,12 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Ids and labels (class and origin per axis) of everything in an index,
-/// in id order: what a reindex must keep.
-fn contents(home: &Path, index: &Path) -> Vec<(String, Vec<(String, String, String)>)> {
+/// A record's id and its labels as (axis, class, origin).
+type Labelled = (String, Vec<(String, String, String)>);
+
+/// Ids and labels of everything in an index, in id order: what a reindex
+/// must keep.
+fn contents(home: &Path, index: &Path) -> Vec<Labelled> {
     let results = search_json(home, index, &["", "-n", "1000"]);
     let mut rows: Vec<_> = results["hits"]
         .as_array()

@@ -33,6 +33,7 @@ pub mod analyze;
 pub mod bundle;
 pub mod classify;
 pub mod corpus;
+pub mod embed;
 pub mod error;
 pub mod generate;
 pub mod index;

@@ -10,6 +10,8 @@ mod bad_input;
 mod classifier;
 #[path = "suite/corpus.rs"]
 mod corpus;
+#[path = "suite/embed.rs"]
+mod embed;
 #[path = "suite/fuzz_regressions.rs"]
 mod fuzz_regressions;
 #[path = "suite/ingest_search.rs"]

@@ -163,6 +163,16 @@ impl Embedder {
         })
     }
 
+    /// [`Embedder::shared`]'s model id, without loading the bundled model
+    /// when that is the one used (a search checks the index for vectors
+    /// before it pays for the model).
+    pub fn shared_model_id() -> Result<String> {
+        match std::env::var_os(MODEL_ENV) {
+            Some(dir) if !dir.is_empty() => Ok(Embedder::shared()?.model_id().to_string()),
+            _ => Ok(model_id(BUNDLED_WEIGHTS_SHA256)),
+        }
+    }
+
     /// Identity of the weights: the model's name and the first 16 hex
     /// digits of the weights file's SHA-256. Vectors made with another id
     /// are not comparable with this model's.
@@ -210,6 +220,55 @@ impl Embedder {
     /// The embedding of one text.
     pub fn embed_one(&self, text: &str) -> Result<Array1<f32>> {
         Ok(self.embed(&[text])?.row(0).to_owned())
+    }
+}
+
+/// The texts a record is embedded as, each with its byte range in the
+/// record's text (its description or lesson text, where a snippet is cut
+/// from): a partnership is one text, its name and description; a lesson
+/// or document passage is its sentence windows ([`windows::windows`]).
+pub fn record_windows(record: &crate::Record) -> Vec<(String, (u32, u32))> {
+    let text = record.text();
+    let range = |a: usize, b: usize| (a as u32, b as u32);
+    match record {
+        crate::Record::Partnership(p) => {
+            let joined = if p.description.trim().is_empty() {
+                p.name.clone()
+            } else {
+                format!("{}. {}", p.name.trim_end_matches('.'), p.description)
+            };
+            vec![(joined, range(0, text.len()))]
+        }
+        crate::Record::Lesson(_) => windows::windows(text)
+            .into_iter()
+            .map(|(a, b)| (text[a..b].to_string(), range(a, b)))
+            .collect(),
+    }
+}
+
+impl Embedder {
+    /// The stored vectors ([`store::WindowVectors`], encoded) of each
+    /// record, embedding all their windows together.
+    pub fn embed_records(&self, records: &[&crate::Record]) -> Result<Vec<Vec<u8>>> {
+        let windows: Vec<Vec<(String, (u32, u32))>> =
+            records.iter().map(|r| record_windows(r)).collect();
+        let texts: Vec<&str> = windows.iter().flatten().map(|(t, _)| t.as_str()).collect();
+        let vectors = self.embed(&texts)?;
+        let tag = store::model_tag(&self.model_id);
+        let mut row = 0;
+        Ok(windows
+            .iter()
+            .map(|w| {
+                let rows = vectors.slice(ndarray::s![row..row + w.len(), ..]);
+                row += w.len();
+                store::WindowVectors {
+                    tag,
+                    ranges: w.iter().map(|(_, r)| *r).collect(),
+                    vectors: rows.iter().copied().collect(),
+                }
+                .encode()
+            })
+            .collect())
     }
 }
 

@@ -34,6 +34,19 @@ pub fn model_tag(model_id: &str) -> u64 {
     u64::from_str_radix(hex.get(..16).unwrap_or(hex), 16).unwrap_or(0)
 }
 
+/// The model tag of a stored blob, if it is one.
+pub fn blob_tag(bytes: &[u8]) -> Option<u64> {
+    (bytes.len() >= HEADER && &bytes[..4] == MAGIC)
+        .then(|| u64::from_le_bytes(bytes[4..12].try_into().expect("8 bytes")))
+}
+
+/// The facet that marks a document holding vectors of the model tagged
+/// `tag` (`/vectors/3983e5ac0b15cab5`): counting and finding them is then
+/// a term lookup, not a scan of the stored documents.
+pub fn tag_facet(tag: u64) -> [String; 2] {
+    ["vectors".to_string(), format!("{tag:016x}")]
+}
+
 impl WindowVectors {
     /// The stored form.
     pub fn encode(&self) -> Vec<u8> {

@@ -9,11 +9,13 @@ mod query;
 mod schema;
 mod search;
 mod top_hits;
+mod vectors;
 mod writer;
 
 pub use query::{Correction, QueryNotes};
 pub use schema::{Fields, SCHEMA_VERSION};
 pub use search::{FacetCounts, Hit, SearchRequest, SearchResults, Stats};
+pub use vectors::{Retrieval, RetrievalNote};
 pub use writer::{KbWriter, WriterOptions};
 
 use crate::analyze;
@@ -30,6 +32,8 @@ pub struct KnowledgeBase {
     path: PathBuf,
     /// Filter bitsets per segment, shared by the clones of this handle.
     filters: std::sync::Arc<top_hits::FilterCache>,
+    /// Window vectors per segment, shared likewise.
+    vectors: std::sync::Arc<vectors::VectorCache>,
 }
 
 impl KnowledgeBase {
@@ -89,6 +93,7 @@ impl KnowledgeBase {
             reader,
             path: path.to_path_buf(),
             filters: Default::default(),
+            vectors: Default::default(),
         })
     }
 

@@ -192,3 +192,176 @@ fn doctor_checks_the_embedding_model() {
         "{out}"
     );
 }
+
+// ---- vectors in the index, semantic and hybrid retrieval ----
+
+use partnerkb::index::{KnowledgeBase, Retrieval, SearchRequest};
+use partnerkb::ingest::{ingest_with_vectors, IngestOptions, Input, VectorPolicy};
+use partnerkb::read::{self, Format};
+use partnerkb::Kind;
+
+/// The first `n` corpus lessons, as JSONL.
+fn lessons(n: usize) -> String {
+    let text =
+        std::fs::read_to_string(crate::util::root().join("corpus/lessons.jsonl")).expect("corpus");
+    text.lines().take(n).map(|l| format!("{l}\n")).collect()
+}
+
+fn input(origin: &str, jsonl: String, replace: bool) -> Input {
+    Input {
+        origin: origin.into(),
+        items: read::open_reader(
+            origin.into(),
+            Box::new(std::io::Cursor::new(jsonl.into_bytes())),
+            Format::Jsonl,
+            Some(Kind::Lesson),
+            &Default::default(),
+        )
+        .expect("reader"),
+        replace,
+    }
+}
+
+fn ingest_lessons(kb: &KnowledgeBase, origin: &str, jsonl: String, replace: bool) {
+    let report = ingest_with_vectors(
+        kb,
+        vec![input(origin, jsonl, replace)],
+        None,
+        &IngestOptions::default(),
+        VectorPolicy::Auto,
+        &|_| {},
+    )
+    .expect("ingest");
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+}
+
+fn query(q: &str) -> SearchRequest {
+    SearchRequest {
+        query: q.into(),
+        ..SearchRequest::default()
+    }
+}
+
+fn model_id() -> String {
+    embedder().model_id().to_string()
+}
+
+#[test]
+fn vectors_follow_their_documents_through_upsert_and_delete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kb = KnowledgeBase::open_or_create(dir.path()).expect("index");
+    ingest_lessons(&kb, "a.jsonl", lessons(6), false);
+    assert_eq!(kb.num_docs(), 6);
+    assert_eq!(kb.documents_with_vectors(&model_id()).expect("count"), 6);
+
+    // Upsert one lesson with a new text: the semantic search finds the
+    // new text and the old vectors are gone with the old document.
+    let first: serde_json::Value = serde_json::from_str(lessons(1).trim()).expect("json");
+    let id = first["id"].as_str().expect("id").to_string();
+    let mut changed = first.clone();
+    changed["text"] =
+        "Seed banks keep heirloom maize varieties alive for farmers in the highlands.".into();
+    ingest_lessons(&kb, "a.jsonl", format!("{changed}\n"), false);
+    assert_eq!(kb.num_docs(), 6);
+    assert_eq!(kb.documents_with_vectors(&model_id()).expect("count"), 6);
+    let r = kb
+        .search_with(
+            &query("conserving traditional crop seeds"),
+            Retrieval::Semantic,
+        )
+        .expect("search");
+    assert_eq!(
+        r.hits[0].id,
+        id,
+        "{:?}",
+        r.hits.iter().map(|h| &h.id).collect::<Vec<_>>()
+    );
+    assert!(r.hits[0].snippet.contains("maize"), "{}", r.hits[0].snippet);
+    assert_eq!(r.hits.iter().filter(|h| h.id == id).count(), 1);
+
+    // Replacing the origin with two lessons deletes the other four and
+    // their vectors.
+    ingest_lessons(&kb, "a.jsonl", lessons(2), true);
+    assert_eq!(kb.num_docs(), 2);
+    assert_eq!(kb.documents_with_vectors(&model_id()).expect("count"), 2);
+    let r = kb
+        .search_with(&query("who should sit at the table"), Retrieval::Semantic)
+        .expect("search");
+    assert_eq!(r.hits.len(), 2);
+}
+
+#[test]
+fn hybrid_search_respects_filters_and_shows_the_matched_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kb = KnowledgeBase::open_or_create(dir.path()).expect("index");
+    ingest_lessons(&kb, "lessons.jsonl", lessons(40), false);
+    let mut req = query("red tape slows everything down");
+    req.limit = 40;
+    let all = kb.search_with(&req, Retrieval::Hybrid).expect("search");
+    assert!(!all.hits.is_empty());
+    let lexical = kb.search_with(&req, Retrieval::Lexical).expect("search");
+    assert!(all.total >= lexical.total);
+
+    let challenge =
+        partnerkb::Class::parse(partnerkb::Axis::Challenge, "inclusion").expect("class");
+    req.set_label(challenge);
+    for retrieval in [Retrieval::Semantic, Retrieval::Hybrid] {
+        let r = kb.search_with(&req, retrieval).expect("search");
+        assert!(!r.hits.is_empty(), "{retrieval:?}");
+        for hit in &r.hits {
+            assert!(
+                hit.labels.iter().any(|l| l.label == challenge),
+                "{retrieval:?}: {} lacks the challenge filter",
+                hit.id
+            );
+        }
+    }
+    let semantic = kb
+        .search_with(&query("bureaucratic delays"), Retrieval::Semantic)
+        .expect("search");
+    for hit in &semantic.hits {
+        let text = hit.record["text"].as_str().expect("text");
+        assert!(
+            text.contains(hit.snippet.trim_end_matches('…')),
+            "snippet is a window of {}",
+            hit.id
+        );
+    }
+}
+
+#[test]
+fn an_index_without_vectors_answers_lexically_and_says_so() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let index = tmp.path().join("idx");
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .args([
+            "ingest",
+            "--no-classify",
+            "--quiet",
+            "corpus/lessons.jsonl",
+            "--index",
+        ])
+        .arg(&index));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(partnerkb(tmp.path())
+        .args([
+            "search",
+            "evaluation",
+            "--retrieval",
+            "hybrid",
+            "--json",
+            "--index",
+        ])
+        .arg(&index));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("no vectors").count(), 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["retrieval"]["used"], "lexical");
+    assert!(!v["hits"].as_array().expect("hits").is_empty());
+    // Without --retrieval the fallback is quiet.
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .args(["search", "evaluation", "--index"])
+        .arg(&index));
+    assert_eq!(code, 0);
+    assert!(!err.contains("no vectors"), "{err}");
+}

@@ -6,7 +6,7 @@ use super::AppState;
 use crate::analyze::Analyzer;
 use crate::classify::AxisPrediction;
 use crate::error::{Error, InternalError, UserError};
-use crate::index::{Hit, SearchRequest};
+use crate::index::{Hit, Retrieval, SearchRequest};
 use crate::ingest::IngestOptions;
 use crate::ingest::{ingest as ingest_records, Input};
 use crate::read::{self, ColumnMap, Format};
@@ -244,6 +244,9 @@ struct SearchParams {
     /// `false` skips the facet counts and counts matches only up to 10,000
     /// (faster on very large indexes).
     facets: Option<bool>,
+    /// `lexical`, `semantic` or `hybrid`; by default hybrid when the index
+    /// holds vectors, else lexical.
+    retrieval: Option<String>,
 }
 
 /// Form fields arrive as empty strings when unset.
@@ -268,6 +271,14 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
             "limit must be between 1 and {MAX_LIMIT}"
         )));
     }
+    let asked = match non_empty(p.retrieval) {
+        None => None,
+        Some(r) => Some(Retrieval::parse(&r).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "retrieval must be lexical, semantic or hybrid, not `{r}`"
+            ))
+        })?),
+    };
     let req = SearchRequest {
         query: p.q,
         kind: parse_kind(p.kind)?,
@@ -281,7 +292,19 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
         facets: p.facets.unwrap_or(true),
     };
     blocking(move || {
-        let results = state.kb.search(&req)?;
+        let mut results = state.kb.search_with(&req, asked.unwrap_or_default())?;
+        // The default falls back to lexical quietly; a retrieval asked for
+        // by name says why it was not used.
+        if asked.is_none()
+            && results
+                .retrieval
+                .as_ref()
+                .is_some_and(|r| r.used == Retrieval::Lexical)
+        {
+            results.retrieval = None;
+        }
+        let mut notes = results.notes.lines();
+        notes.extend(results.retrieval.as_ref().and_then(|r| r.note.clone()));
         Ok(Json(json!({
             "total": results.total,
             "total_exact": results.total_exact,
@@ -291,7 +314,8 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
             "facets": results.facets,
             // How the query was read, structured and as sentences.
             "reading": results.notes,
-            "notes": results.notes.lines(),
+            "retrieval": results.retrieval,
+            "notes": notes,
         })))
     })
     .await

@@ -536,3 +536,20 @@ fn web_page_works_in_headless_chromium() {
         assert!(shots.join(shot).exists(), "missing screenshot {shot}");
     }
 }
+
+#[test]
+fn search_takes_a_retrieval_and_says_when_it_falls_back_to_lexical() {
+    let s = start(&[]);
+    let (status, body) = get(&s, "/api/search?q=evaluation&retrieval=fuzzy");
+    assert_error(status, &body, 400, "retrieval");
+    let (status, body) = get(&s, "/api/search?q=evaluation&retrieval=hybrid");
+    assert_eq!(status, 200, "{body}");
+    assert!(!body["hits"].as_array().unwrap().is_empty());
+    assert_eq!(body["retrieval"]["used"], "lexical", "{body}");
+    let notes = body["notes"].to_string();
+    assert_eq!(notes.matches("no vectors").count(), 1, "{body}");
+    let (status, body) = get(&s, "/api/search?q=evaluation");
+    assert_eq!(status, 200, "{body}");
+    assert!(body["retrieval"].is_null(), "{body}");
+    assert!(!body["notes"].to_string().contains("no vectors"), "{body}");
+}

@@ -363,6 +363,70 @@ impl KnowledgeBase {
         Ok(results)
     }
 
+    /// The records most like record `id`, by their vectors: the record's
+    /// windows averaged (a partnership has one) against every other
+    /// record's best window, under `filter`'s kind and label filters (its
+    /// query, limit and offset apply; lessons that apply to a requested
+    /// type rank first). A record without vectors has no similar records;
+    /// an unknown id is [`crate::UserError::NotFound`].
+    pub fn similar(&self, id: &str, filter: &SearchRequest) -> Result<Vec<Hit>> {
+        let searcher = self.searcher();
+        let model_id = Embedder::shared_model_id()?;
+        let tag = model_tag(&model_id);
+        let own = self.get_address(&searcher, id)?;
+        let doc: TantivyDocument = searcher.doc(own)?;
+        let vectors = self
+            .fields()
+            .vectors
+            .and_then(|f| {
+                doc.get_first(f)
+                    .and_then(|v| v.as_bytes())
+                    .and_then(WindowVectors::decode)
+            })
+            .filter(|w| w.tag == tag && !w.ranges.is_empty());
+        let Some(w) = vectors else {
+            return Ok(Vec::new());
+        };
+        let rows = Array2::from_shape_vec((w.ranges.len(), DIM), w.vectors).expect("rows × DIM");
+        let mean = rows.mean_axis(ndarray::Axis(0)).expect("one row or more");
+        let query = &mean / mean.dot(&mean).sqrt().max(1e-12);
+        let scores = self.filter_scores(&searcher, filter)?;
+        let allowed =
+            |a: DocAddress| a != own && scores.as_ref().is_none_or(|f| f.contains_key(&a));
+        let k = filter.offset.saturating_add(filter.limit.max(1));
+        let nearest = self.nearest(&searcher, &query, tag, &allowed, k.max(POOL))?;
+        let boosted = |a: DocAddress| {
+            scores
+                .as_ref()
+                .and_then(|f| f.get(&a))
+                .is_some_and(|s| *s >= TYPE_MATCH_BOOST)
+        };
+        let mut ranked: Vec<(bool, &SemanticHit)> =
+            nearest.iter().map(|h| (boosted(h.address), h)).collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cosine.total_cmp(&a.1.cosine)));
+        ranked
+            .into_iter()
+            .skip(filter.offset)
+            .take(filter.limit.max(1))
+            .map(|(_, h)| {
+                let mut hit = self.hit(&searcher, h.address, h.cosine, None)?;
+                set_window_snippet(&mut hit, h.window);
+                Ok(hit)
+            })
+            .collect()
+    }
+
+    fn get_address(&self, searcher: &Searcher, id: &str) -> Result<DocAddress> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields().id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        top.first()
+            .map(|(_, a)| *a)
+            .ok_or_else(|| crate::UserError::NotFound(id.to_string()).into())
+    }
+
     /// The documents a request's filters admit, with their filter score
     /// (the type boost for lessons); `None` when there is no filter.
     fn filter_scores(

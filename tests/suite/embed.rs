@@ -365,3 +365,41 @@ fn an_index_without_vectors_answers_lexically_and_says_so() {
     assert_eq!(code, 0);
     assert!(!err.contains("no vectors"), "{err}");
 }
+
+#[test]
+fn similar_returns_a_records_near_duplicate_first() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let index = tmp.path().join("idx");
+    let kb = KnowledgeBase::open_or_create(&index).expect("index");
+    ingest_lessons(&kb, "lessons.jsonl", lessons(12), false);
+    // A near duplicate of the fifth lesson (one sentence dropped, new id).
+    let fifth: serde_json::Value =
+        serde_json::from_str(lessons(5).lines().last().expect("line")).expect("json");
+    let id = fifth["id"].as_str().expect("id").to_string();
+    let mut copy = fifth.clone();
+    copy["id"] = "a-near-duplicate".into();
+    let text = fifth["text"].as_str().expect("text");
+    let cut = text.find(". ").map_or(text.len(), |i| i + 1);
+    copy["text"] = text[cut..].trim().into();
+    ingest_lessons(&kb, "copy.jsonl", format!("{copy}\n"), false);
+    drop(kb);
+
+    let (code, out, err) = run(partnerkb(tmp.path())
+        .args(["similar", &id, "--json", "-n", "3", "--index"])
+        .arg(&index));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let hits = v["hits"].as_array().expect("hits");
+    assert_eq!(hits.len(), 3);
+    assert_eq!(hits[0]["id"], "a-near-duplicate", "{out}");
+    assert!(
+        hits.iter().all(|h| h["id"] != id.as_str()),
+        "the record itself is not similar to itself"
+    );
+
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .args(["similar", "no-such-record", "--index"])
+        .arg(&index));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no-such-record"), "{err}");
+}

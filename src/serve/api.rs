@@ -42,6 +42,11 @@ pub(super) fn routes(state: Shared) -> Router {
         .route("/api/search", get(search))
         .route("/api/partnerships/{id}", get(partnership))
         .route("/api/lessons/{id}", get(lesson))
+        .route(
+            "/api/partnerships/{id}/similar",
+            get(similar_to_partnership),
+        )
+        .route("/api/lessons/{id}/similar", get(similar_to_lesson))
         .route("/api/classify", post(classify))
         .route("/api/stats", get(stats))
         .route("/api/typology", get(typology))
@@ -373,6 +378,59 @@ async fn partnership(State(state): State<Shared>, Path(id): Path<String>) -> Api
 
 async fn lesson(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult {
     blocking(move || detail(&state, &id, Kind::Lesson)).await
+}
+
+/// `GET /api/{partnerships,lessons}/{id}/similar` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimilarParams {
+    kind: Option<String>,
+    function: Option<String>,
+    mode: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn similar_to_partnership(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(p): Query<SimilarParams>,
+) -> ApiResult {
+    similar(state, id, Kind::Partnership, p).await
+}
+
+async fn similar_to_lesson(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(p): Query<SimilarParams>,
+) -> ApiResult {
+    similar(state, id, Kind::Lesson, p).await
+}
+
+/// The records most like record `id` of `kind` (see
+/// [`crate::index::KnowledgeBase::similar`]): empty when it has no vectors.
+async fn similar(state: Shared, id: String, kind: Kind, p: SimilarParams) -> ApiResult {
+    let limit = p.limit.unwrap_or(10);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let filter = SearchRequest {
+        kind: parse_kind(p.kind)?,
+        function: parse_class(Axis::Function, p.function)?,
+        mode: parse_class(Axis::Mode, p.mode)?,
+        limit,
+        facets: false,
+        ..SearchRequest::default()
+    };
+    blocking(move || {
+        if state.kb.get(&id)?.kind != kind {
+            return Err(Error::from(UserError::NotFound(id)).into());
+        }
+        let hits = state.kb.similar(&id, &filter)?;
+        Ok(Json(json!({ "id": id, "hits": hits })))
+    })
+    .await
 }
 
 fn axis_json(p: &AxisPrediction) -> Value {

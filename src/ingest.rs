@@ -83,8 +83,27 @@ pub struct Input {
 /// Records labelled in parallel per chunk of this size.
 const CHUNK: usize = 2048;
 
+/// Which records get window vectors (for semantic search) at ingest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VectorPolicy {
+    /// None: the records are searched lexically only.
+    #[default]
+    Off,
+    /// Lessons and document passages always; partnerships when their
+    /// input holds at most [`AUTO_PARTNERSHIP_LIMIT`] records. Embedding
+    /// runs at about 50 texts a second on two cores: minutes for a
+    /// registry of thousands, hours for a million.
+    Auto,
+    /// Every record.
+    All,
+}
+
+/// Under [`VectorPolicy::Auto`], an input with more records than this
+/// (a registry) has its partnerships indexed without vectors.
+pub const AUTO_PARTNERSHIP_LIMIT: usize = 10_000;
+
 /// Ingest `inputs` into `kb`. `progress` is called with the number of
-/// records read so far.
+/// records read so far. No vectors (see [`ingest_with_vectors`]).
 pub fn ingest(
     kb: &KnowledgeBase,
     inputs: Vec<Input>,
@@ -92,6 +111,24 @@ pub fn ingest(
     options: &IngestOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<IngestReport> {
+    ingest_with_vectors(kb, inputs, labeller, options, VectorPolicy::Off, progress)
+}
+
+/// [`ingest`], embedding the records that `vectors` selects: each
+/// record's window vectors are stored in its own document, so they are
+/// committed with it.
+pub fn ingest_with_vectors(
+    kb: &KnowledgeBase,
+    inputs: Vec<Input>,
+    labeller: Option<&dyn Labeller>,
+    options: &IngestOptions,
+    vectors: VectorPolicy,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<IngestReport> {
+    let embedder = match vectors {
+        VectorPolicy::Off => None,
+        _ => Some(crate::embed::Embedder::shared()?),
+    };
     let mut writer = kb.writer(&options.writer())?;
     // People's corrections outlive re-ingesting their records: each record
     // comes in with the journal's latest correction per axis.
@@ -105,7 +142,21 @@ pub fn ingest(
             writer.delete_origin(&input.origin);
         }
         let mut seen: HashMap<u64, u64> = HashMap::new();
-        let mut items = input.items.peekable();
+        let (items, embed_partnerships) = match vectors {
+            VectorPolicy::Off => (input.items, false),
+            VectorPolicy::All => (input.items, true),
+            VectorPolicy::Auto => {
+                // Look ahead to tell a registry from a corpus; the records
+                // read ahead are then ingested first, in order.
+                let mut items = input.items;
+                let ahead: Vec<Item> = items.by_ref().take(AUTO_PARTNERSHIP_LIMIT + 1).collect();
+                let small = ahead.len() <= AUTO_PARTNERSHIP_LIMIT;
+                let items: Box<dyn Iterator<Item = Item> + Send> =
+                    Box::new(ahead.into_iter().chain(items));
+                (items, small)
+            }
+        };
+        let mut items = items.peekable();
         while items.peek().is_some() {
             let chunk: Vec<Item> = items.by_ref().take(CHUNK).collect();
             let mut valid: Vec<Located> = Vec::with_capacity(chunk.len());
@@ -140,12 +191,30 @@ pub fn ingest(
                     labels
                 })
                 .collect();
-            for (located, labels) in valid.iter().zip(&labelled) {
+            let mut blobs: Vec<Option<Vec<u8>>> = vec![None; valid.len()];
+            if let Some(e) = embedder {
+                let chosen: Vec<usize> = (0..valid.len())
+                    .filter(|&i| {
+                        embed_partnerships || valid[i].record.kind() == crate::record::Kind::Lesson
+                    })
+                    .collect();
+                let records: Vec<&crate::Record> =
+                    chosen.iter().map(|&i| &valid[i].record).collect();
+                for (i, blob) in chosen.into_iter().zip(e.embed_records(&records)?) {
+                    blobs[i] = Some(blob);
+                }
+            }
+            for ((located, labels), blob) in valid.iter().zip(&labelled).zip(&blobs) {
                 report.predicted += labels
                     .iter()
                     .filter(|l| l.origin == Origin::Predicted)
                     .count() as u64;
-                writer.upsert(&located.record, labels, &input.origin)?;
+                writer.upsert_with_vectors(
+                    &located.record,
+                    labels,
+                    &input.origin,
+                    blob.as_deref(),
+                )?;
                 report.indexed += 1;
                 since_commit += 1;
             }

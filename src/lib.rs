@@ -36,6 +36,7 @@ pub mod bundle;
 pub mod classify;
 pub mod corpus;
 pub mod corrections;
+pub mod embed;
 pub mod error;
 pub mod generate;
 pub mod index;

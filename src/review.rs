@@ -117,7 +117,7 @@ pub fn queue(kb: &KnowledgeBase, model: &Model, req: &ReviewRequest) -> Result<R
             keys.truncate(req.limit);
         }
     };
-    kb.for_each_stored(|record, labels, _| {
+    kb.for_each_stored(|record, labels, _, _| {
         for label in labels.iter().filter(|l| l.origin == Origin::Predicted) {
             if req.axis.is_some_and(|a| a != label.axis) {
                 continue;

@@ -12,6 +12,8 @@ mod classifier;
 mod corpus;
 #[path = "suite/corrections.rs"]
 mod corrections;
+#[path = "suite/embed.rs"]
+mod embed;
 #[path = "suite/fuzz_regressions.rs"]
 mod fuzz_regressions;
 #[path = "suite/ingest_search.rs"]

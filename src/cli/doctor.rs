@@ -5,9 +5,10 @@ use anyhow::Result;
 use clap::Args;
 use std::process::ExitCode;
 
-/// Check the model file (format, typology, checksum), the corrections
-/// journal (every line readable, every correction shown in the index) and
-/// the index (file checksums, every stored document readable). Exit status 0 when both are
+/// Check the model file (format, typology, checksum), the embedding model
+/// (its files load, a test sentence embeds), the corrections journal (every
+/// line readable, every correction shown in the index) and the index (file
+/// checksums, every stored document readable). Exit status 0 when all are
 /// sound, 2 otherwise.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {}
@@ -24,6 +25,15 @@ pub fn run(g: &Globals, _args: DoctorArgs) -> Result<ExitCode> {
         Err(e) => {
             healthy = false;
             outln!("model: DAMAGED: {}", super::describe(&e))?;
+        }
+    }
+    match partnerkb::embed::Embedder::shared().and_then(partnerkb::embed::self_check) {
+        Ok(id) => outln!(
+            "embedding model: ok ({id}, weights and tokenizer load, a test sentence embeds)"
+        )?,
+        Err(e) => {
+            healthy = false;
+            outln!("embedding model: DAMAGED: {}", super::describe(&e.into()))?;
         }
     }
     let kb = g.knowledge_base(false);

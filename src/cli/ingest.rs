@@ -5,7 +5,7 @@ use super::Globals;
 use anyhow::Result;
 use clap::Args;
 use partnerkb::ingest::IngestOptions;
-use partnerkb::ingest::{ingest, Input, Labeller};
+use partnerkb::ingest::{ingest_with_vectors, Input, Labeller, VectorPolicy};
 use partnerkb::read::{self, ColumnMap};
 use partnerkb::record::Kind;
 use std::path::PathBuf;
@@ -37,6 +37,12 @@ pub struct IngestArgs {
     /// Do not predict labels for records without gold labels
     #[arg(long)]
     pub no_classify: bool,
+    /// Store sentence-embedding vectors for semantic and hybrid search:
+    /// auto (lessons and document passages; partnerships when a file holds
+    /// at most 10,000 records), all, or off. Embedding costs about 20 ms
+    /// per text on two cores, so it is off unless asked for
+    #[arg(long, default_value = "off", value_parser = ["auto", "all", "off"])]
+    pub vectors: String,
     /// No progress output
     #[arg(long, short)]
     pub quiet: bool,
@@ -86,11 +92,17 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
         batch_size: args.batch_size.max(1),
     };
     let progress = Progress::with_input("records", args.quiet, Some((counters, total_bytes)));
-    let report = ingest(
+    let vectors = match args.vectors.as_str() {
+        "all" => VectorPolicy::All,
+        "off" => VectorPolicy::Off,
+        _ => VectorPolicy::Auto,
+    };
+    let report = ingest_with_vectors(
         &kb,
         inputs,
         model.as_ref().map(|m| m as &dyn Labeller),
         &options,
+        vectors,
         &|n| progress.update(n),
     );
     progress.finish();

@@ -47,6 +47,7 @@ mod review;
 mod search;
 #[cfg(feature = "server")]
 mod serve;
+mod similar;
 mod stats;
 mod suggest;
 mod train;
@@ -88,6 +89,8 @@ enum Command {
     Ingest(ingest::IngestArgs),
     /// Search partnerships and lessons, with type filters and facet counts
     Search(search::SearchArgs),
+    /// Records most like a given one, by the meaning of their text
+    Similar(similar::SimilarArgs),
     /// Count documents per kind, label and source (or describe the corpus)
     Stats(stats::StatsArgs),
     /// Train the classifier on a labelled corpus
@@ -187,6 +190,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ingest(args) => ingest::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
+        Command::Similar(args) => similar::run(&ctx, args),
         Command::Stats(args) => stats::run(&ctx, args),
         Command::Train(args) => train::run(&ctx, args),
         Command::Evaluate(args) => evaluate::run(&ctx, args),

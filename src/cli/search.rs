@@ -3,7 +3,7 @@
 use super::Globals;
 use anyhow::Result;
 use clap::Args;
-use partnerkb::index::{SearchRequest, SearchResults};
+use partnerkb::index::{Retrieval, SearchRequest, SearchResults};
 use partnerkb::typology::{Axis, Class, Kind, Sector};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -49,6 +49,13 @@ pub struct SearchArgs {
     /// count matches only up to 10,000 (much faster on large registries)
     #[arg(long)]
     pub no_facets: bool,
+    /// How records are found: lexical (BM25 over the words), semantic
+    /// (sentence-embedding similarity) or hybrid (both, fused by
+    /// reciprocal rank). Default: hybrid when the index holds vectors,
+    /// else lexical (asking for semantic or hybrid on an index without
+    /// vectors says so on stderr)
+    #[arg(long, value_parser = ["lexical", "semantic", "hybrid"])]
+    pub retrieval: Option<String>,
 }
 
 impl SearchArgs {
@@ -71,8 +78,22 @@ impl SearchArgs {
 pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
     let req = args.request();
     let kb = g.knowledge_base(false)?;
-    let results = kb.search(&req)?;
+    let asked = args.retrieval.as_deref().and_then(Retrieval::parse);
+    let mut results = kb.search_with(&req, asked.unwrap_or_default())?;
     for note in results.notes.lines() {
+        eprintln!("partnerkb: note: {note}");
+    }
+    // The default falls back to lexical quietly; a retrieval asked for
+    // by name says why it was not used.
+    if asked.is_none()
+        && results
+            .retrieval
+            .as_ref()
+            .is_some_and(|r| r.used == Retrieval::Lexical)
+    {
+        results.retrieval = None;
+    }
+    if let Some(note) = results.retrieval.as_ref().and_then(|r| r.note.as_ref()) {
         eprintln!("partnerkb: note: {note}");
     }
     let mut out = std::io::stdout().lock();

@@ -11,6 +11,7 @@ mod relabel;
 mod schema;
 mod search;
 mod top_hits;
+mod vectors;
 mod writer;
 
 pub use query::{Correction, QueryNotes};
@@ -18,6 +19,7 @@ pub use reindex::{schema_version_of, ReindexReport, VERSION_FILE};
 pub use relabel::{Change, LabelRequest, ReclassifyReport};
 pub use schema::{Fields, SCHEMA_VERSION};
 pub use search::{FacetCounts, Hit, SearchRequest, SearchResults, Stats};
+pub use vectors::{Retrieval, RetrievalNote};
 pub use writer::{KbWriter, WriterOptions};
 
 use crate::analyze;
@@ -39,6 +41,8 @@ pub struct KnowledgeBase {
     filters: std::sync::Arc<top_hits::FilterCache>,
     /// The schema version the index was written with.
     schema_version: u32,
+    /// Window vectors per segment, shared likewise.
+    vectors: std::sync::Arc<vectors::VectorCache>,
 }
 
 impl KnowledgeBase {
@@ -107,6 +111,7 @@ impl KnowledgeBase {
             path: path.to_path_buf(),
             filters: Default::default(),
             schema_version,
+            vectors: Default::default(),
         })
     }
 

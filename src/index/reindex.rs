@@ -164,9 +164,9 @@ impl KnowledgeBase {
                 }
             }
             let mut writer = new.writer(options)?;
-            old.for_each_stored(|record, mut labels, source| {
+            old.for_each_stored(|record, mut labels, source, vectors| {
                 latest.apply(&record, &mut labels);
-                writer.upsert(&record, &labels, &source)?;
+                writer.upsert_with_vectors(&record, &labels, &source, vectors.as_deref())?;
                 report.records += 1;
                 if report.records.is_multiple_of(10_000) {
                     progress(report.records);

@@ -216,7 +216,8 @@ impl KnowledgeBase {
         all.entries.extend(made.iter().cloned());
         let mut labels = hit.labels.clone();
         all.latest().apply(&record, &mut labels);
-        writer.upsert(&record, &labels, &hit.source)?;
+        let vectors = self.stored_vectors(&req.id)?;
+        writer.upsert_with_vectors(&record, &labels, &hit.source, vectors.as_deref())?;
         writer.commit()?;
         self.reload()?;
         Ok(made)
@@ -256,7 +257,8 @@ impl KnowledgeBase {
             let record = hit.to_record()?;
             let mut labels = hit.labels.clone();
             latest.apply(&record, &mut labels);
-            writer.upsert(&record, &labels, &hit.source)?;
+            let vectors = self.stored_vectors(id)?;
+            writer.upsert_with_vectors(&record, &labels, &hit.source, vectors.as_deref())?;
         }
         Ok(pending.len())
     }
@@ -277,10 +279,35 @@ impl KnowledgeBase {
         Ok(n)
     }
 
-    /// Every stored record with its labels and source, in index order.
+    /// The window vectors stored with record `id`, if any.
+    pub(crate) fn stored_vectors(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        use tantivy::collector::TopDocs;
+        use tantivy::query::TermQuery;
+        let f = self.fields();
+        let Some(field) = f.vectors else {
+            return Ok(None);
+        };
+        let searcher = self.searcher();
+        let query = TermQuery::new(
+            tantivy::Term::from_field_text(f.id, id),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, addr)) = top.first() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(*addr)?;
+        Ok(doc
+            .get_first(field)
+            .and_then(|v| v.as_bytes())
+            .map(<[u8]>::to_vec))
+    }
+
+    /// Every stored record with its labels, source and window vectors, in
+    /// index order.
     pub(crate) fn for_each_stored(
         &self,
-        mut each: impl FnMut(Record, Vec<AssignedLabel>, String) -> Result<()>,
+        mut each: impl FnMut(Record, Vec<AssignedLabel>, String, Option<Vec<u8>>) -> Result<()>,
     ) -> Result<()> {
         let f = self.fields().clone();
         let searcher = self.searcher();
@@ -313,7 +340,13 @@ impl KnowledgeBase {
                     Kind::Lesson => serde_json::from_str::<Lesson>(&json).map(Record::Lesson),
                 }
                 .map_err(|e| damaged("stored record", e.to_string()))?;
-                each(record, labels, text(f.origin))?;
+                // Window vectors travel with the document they belong to.
+                let vectors = f
+                    .vectors
+                    .and_then(|field| doc.get_first(field))
+                    .and_then(|v| v.as_bytes())
+                    .map(<[u8]>::to_vec);
+                each(record, labels, text(f.origin), vectors)?;
             }
         }
         Ok(())
@@ -334,17 +367,17 @@ impl KnowledgeBase {
         let mut writer = self.writer(options)?;
         self.reload()?;
         let mut report = ReclassifyReport::default();
-        let mut pending: Vec<(Record, Vec<AssignedLabel>, String)> = Vec::new();
+        let mut pending: Vec<Stored> = Vec::new();
         let batch = batch.max(1);
-        let flush = |pending: &mut Vec<(Record, Vec<AssignedLabel>, String)>,
+        let flush = |pending: &mut Vec<Stored>,
                      report: &mut ReclassifyReport,
                      writer: &mut KbWriter|
          -> Result<()> {
             let relabelled: Vec<Option<Vec<AssignedLabel>>> = pending
                 .par_iter()
-                .map(|(record, labels, _)| relabel(labeller, record, labels))
+                .map(|(record, labels, _, _)| relabel(labeller, record, labels))
                 .collect();
-            for ((record, old, source), new) in pending.iter().zip(relabelled) {
+            for ((record, old, source, vectors), new) in pending.iter().zip(relabelled) {
                 report.records += 1;
                 report.predicted +=
                     old.iter().filter(|l| l.origin == Origin::Predicted).count() as u64;
@@ -360,7 +393,7 @@ impl KnowledgeBase {
                             .or_default() += 1;
                     }
                 }
-                writer.upsert(record, &new, source)?;
+                writer.upsert_with_vectors(record, &new, source, vectors.as_deref())?;
                 report.rewritten += 1;
             }
             writer.commit()?;
@@ -368,8 +401,8 @@ impl KnowledgeBase {
             pending.clear();
             Ok(())
         };
-        self.for_each_stored(|record, labels, source| {
-            pending.push((record, labels, source));
+        self.for_each_stored(|record, labels, source, vectors| {
+            pending.push((record, labels, source, vectors));
             if pending.len() >= batch {
                 flush(&mut pending, &mut report, &mut writer)?;
             }
@@ -385,6 +418,9 @@ impl KnowledgeBase {
         self.path() != std::path::Path::new(super::IN_MEMORY)
     }
 }
+
+/// A stored record: the record, its labels, its source, its vectors.
+type Stored = (Record, Vec<AssignedLabel>, String, Option<Vec<u8>>);
 
 /// The record's labels after `labeller` predicts again every axis that has
 /// no human label; `None` when nothing would change (same classes, same

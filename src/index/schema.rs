@@ -7,7 +7,7 @@ use tantivy::schema::{
 
 /// Version of the schema below; an index written with another version is
 /// rebuilt (bundled) or refused (user index) rather than misread.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Handles to the index's fields.
 #[derive(Debug, Clone)]
@@ -33,6 +33,10 @@ pub struct Fields {
     pub labels: Field,
     /// The file the record was ingested from.
     pub origin: Field,
+    /// The record's window vectors ([`crate::embed::store`]); `None` in an
+    /// index made before vectors existed (schema 1), which is searched
+    /// lexically.
+    pub vectors: Option<Field>,
 }
 
 /// Build the schema.
@@ -56,6 +60,7 @@ pub fn build() -> (Schema, Fields) {
         record: b.add_text_field("record", STORED),
         labels: b.add_text_field("labels", STORED),
         origin: b.add_text_field("origin", STRING | STORED),
+        vectors: Some(b.add_bytes_field("vectors", STORED)),
     };
     (b.build(), fields)
 }
@@ -74,5 +79,6 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         record: f("record")?,
         labels: f("labels")?,
         origin: f("origin")?,
+        vectors: schema.get_field("vectors").ok(),
     })
 }

@@ -20,7 +20,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 /// Added to lessons that apply to the requested partnership type, so they
 /// rank above every lesson that does not (BM25 scores stay far below it).
-const TYPE_MATCH_BOOST: f32 = 1000.0;
+pub(super) const TYPE_MATCH_BOOST: f32 = 1000.0;
 /// Longest query searched; the rest of a longer one (a pasted page) is cut
 /// off, with a note.
 const MAX_QUERY_CHARS: usize = 2000;
@@ -185,6 +185,10 @@ pub struct SearchResults {
     /// there is something to say.
     #[serde(rename = "reading", skip_serializing_if = "QueryNotes::is_empty")]
     pub notes: QueryNotes,
+    /// How a semantic or hybrid search was answered, when there is
+    /// something to say (see [`KnowledgeBase::search_with`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrieval: Option<super::RetrievalNote>,
 }
 
 /// What is in the index.
@@ -346,7 +350,7 @@ impl KnowledgeBase {
     }
 
     /// Build the full query for a request.
-    fn build_query(
+    pub(super) fn build_query(
         &self,
         searcher: &Searcher,
         req: &SearchRequest,
@@ -520,6 +524,7 @@ impl KnowledgeBase {
             hits,
             facets: ranking.facets,
             notes,
+            retrieval: None,
         })
     }
 
@@ -565,7 +570,7 @@ impl KnowledgeBase {
         })
     }
 
-    fn hit(
+    pub(super) fn hit(
         &self,
         searcher: &Searcher,
         addr: DocAddress,

@@ -66,6 +66,20 @@ impl KbWriter {
         labels: &[AssignedLabel],
         origin: &str,
     ) -> Result<()> {
+        self.upsert_with_vectors(record, labels, origin, None)
+    }
+
+    /// [`KbWriter::upsert`] with the record's window vectors (the stored
+    /// form of [`crate::embed::store::WindowVectors`]), kept in the same
+    /// document so that they are committed, replaced and deleted with it.
+    /// An index without a vectors field (schema 1) ignores them.
+    pub fn upsert_with_vectors(
+        &mut self,
+        record: &Record,
+        labels: &[AssignedLabel],
+        origin: &str,
+        vectors: Option<&[u8]>,
+    ) -> Result<()> {
         let f = &self.fields;
         self.writer
             .delete_term(Term::from_field_text(f.id, record.id()));
@@ -126,6 +140,13 @@ impl KbWriter {
         doc.add_text(f.record, json);
         let labels_json = serde_json::to_string(labels).expect("labels serialise");
         doc.add_text(f.labels, labels_json);
+        if let (Some(field), Some(bytes)) = (f.vectors, vectors) {
+            doc.add_bytes(field, bytes);
+            if let Some(tag) = crate::embed::store::blob_tag(bytes) {
+                let [root, tag] = crate::embed::store::tag_facet(tag);
+                doc.add_facet(f.facets, facet(&[&root, &tag]));
+            }
+        }
         self.writer.add_document(doc)?;
         Ok(())
     }

@@ -6,7 +6,7 @@ use super::AppState;
 use crate::analyze::Analyzer;
 use crate::classify::AxisPrediction;
 use crate::error::{Error, InternalError, UserError};
-use crate::index::{Change, Hit, LabelRequest, SearchRequest, WriterOptions};
+use crate::index::{Change, Hit, LabelRequest, Retrieval, SearchRequest, WriterOptions};
 use crate::ingest::IngestOptions;
 use crate::ingest::{ingest as ingest_records, Input};
 use crate::read::{self, ColumnMap, Format};
@@ -42,6 +42,11 @@ pub(super) fn routes(state: Shared) -> Router {
         .route("/api/search", get(search))
         .route("/api/partnerships/{id}", get(partnership))
         .route("/api/lessons/{id}", get(lesson))
+        .route(
+            "/api/partnerships/{id}/similar",
+            get(similar_to_partnership),
+        )
+        .route("/api/lessons/{id}/similar", get(similar_to_lesson))
         .route("/api/classify", post(classify))
         .route("/api/stats", get(stats))
         .route("/api/typology", get(typology))
@@ -251,6 +256,9 @@ struct SearchParams {
     /// `false` skips the facet counts and counts matches only up to 10,000
     /// (faster on very large indexes).
     facets: Option<bool>,
+    /// `lexical`, `semantic` or `hybrid`; by default hybrid when the index
+    /// holds vectors, else lexical.
+    retrieval: Option<String>,
 }
 
 /// Form fields arrive as empty strings when unset.
@@ -275,6 +283,14 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
             "limit must be between 1 and {MAX_LIMIT}"
         )));
     }
+    let asked = match non_empty(p.retrieval) {
+        None => None,
+        Some(r) => Some(Retrieval::parse(&r).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "retrieval must be lexical, semantic or hybrid, not `{r}`"
+            ))
+        })?),
+    };
     let req = SearchRequest {
         query: p.q,
         kind: parse_kind(p.kind)?,
@@ -288,7 +304,19 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
         facets: p.facets.unwrap_or(true),
     };
     blocking(move || {
-        let results = state.kb.search(&req)?;
+        let mut results = state.kb.search_with(&req, asked.unwrap_or_default())?;
+        // The default falls back to lexical quietly; a retrieval asked for
+        // by name says why it was not used.
+        if asked.is_none()
+            && results
+                .retrieval
+                .as_ref()
+                .is_some_and(|r| r.used == Retrieval::Lexical)
+        {
+            results.retrieval = None;
+        }
+        let mut notes = results.notes.lines();
+        notes.extend(results.retrieval.as_ref().and_then(|r| r.note.clone()));
         Ok(Json(json!({
             "total": results.total,
             "total_exact": results.total_exact,
@@ -298,7 +326,8 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
             "facets": results.facets,
             // How the query was read, structured and as sentences.
             "reading": results.notes,
-            "notes": results.notes.lines(),
+            "retrieval": results.retrieval,
+            "notes": notes,
         })))
     })
     .await
@@ -367,6 +396,59 @@ async fn partnership(State(state): State<Shared>, Path(id): Path<String>) -> Api
 
 async fn lesson(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult {
     blocking(move || detail(&state, &id, Kind::Lesson)).await
+}
+
+/// `GET /api/{partnerships,lessons}/{id}/similar` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimilarParams {
+    kind: Option<String>,
+    function: Option<String>,
+    mode: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn similar_to_partnership(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(p): Query<SimilarParams>,
+) -> ApiResult {
+    similar(state, id, Kind::Partnership, p).await
+}
+
+async fn similar_to_lesson(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(p): Query<SimilarParams>,
+) -> ApiResult {
+    similar(state, id, Kind::Lesson, p).await
+}
+
+/// The records most like record `id` of `kind` (see
+/// [`crate::index::KnowledgeBase::similar`]): empty when it has no vectors.
+async fn similar(state: Shared, id: String, kind: Kind, p: SimilarParams) -> ApiResult {
+    let limit = p.limit.unwrap_or(10);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let filter = SearchRequest {
+        kind: parse_kind(p.kind)?,
+        function: parse_class(Axis::Function, p.function)?,
+        mode: parse_class(Axis::Mode, p.mode)?,
+        limit,
+        facets: false,
+        ..SearchRequest::default()
+    };
+    blocking(move || {
+        if state.kb.get(&id)?.kind != kind {
+            return Err(Error::from(UserError::NotFound(id)).into());
+        }
+        let hits = state.kb.similar(&id, &filter)?;
+        Ok(Json(json!({ "id": id, "hits": hits })))
+    })
+    .await
 }
 
 fn axis_json(p: &AxisPrediction) -> Value {

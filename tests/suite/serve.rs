@@ -507,3 +507,54 @@ fn health_and_readiness_answer_without_auth() {
     );
     assert_eq!(body["model"].as_str().map(str::len), Some(16), "{body}");
 }
+
+#[test]
+fn search_takes_a_retrieval_and_says_when_it_falls_back_to_lexical() {
+    let s = start(&[]);
+    let (status, body) = get(&s, "/api/search?q=evaluation&retrieval=fuzzy");
+    assert_error(status, &body, 400, "retrieval");
+    let (status, body) = get(&s, "/api/search?q=evaluation&retrieval=hybrid");
+    assert_eq!(status, 200, "{body}");
+    assert!(!body["hits"].as_array().unwrap().is_empty());
+    assert_eq!(body["retrieval"]["used"], "lexical", "{body}");
+    let notes = body["notes"].to_string();
+    assert_eq!(notes.matches("no vectors").count(), 1, "{body}");
+    let (status, body) = get(&s, "/api/search?q=evaluation");
+    assert_eq!(status, 200, "{body}");
+    assert!(body["retrieval"].is_null(), "{body}");
+    assert!(!body["notes"].to_string().contains("no vectors"), "{body}");
+}
+
+#[test]
+fn similar_endpoints_answer_for_records_of_their_kind() {
+    let s = start(&[]);
+    // The served index has no vectors: no similar records, not an error.
+    let (status, body) = get(
+        &s,
+        "/api/partnerships/onchocerciasis-control-programme/similar?kind=lesson&limit=3",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["hits"], json!([]), "{body}");
+    let (status, body) = get(
+        &s,
+        "/api/lessons/define-partnership-before-using-the-label/similar",
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = get(
+        &s,
+        "/api/partnerships/define-partnership-before-using-the-label/similar",
+    );
+    assert_error(
+        status,
+        &body,
+        404,
+        "define-partnership-before-using-the-label",
+    );
+    let (status, body) = get(&s, "/api/lessons/no-such-lesson/similar");
+    assert_error(status, &body, 404, "no-such-lesson");
+    let (status, body) = get(
+        &s,
+        "/api/lessons/define-partnership-before-using-the-label/similar?limit=0",
+    );
+    assert_error(status, &body, 400, "limit");
+}

@@ -27,6 +27,7 @@ pub fn process(data_home: &Path) -> std::process::Command {
         .env("HOME", data_home)
         .env_remove("PARTNERKB_INDEX")
         .env_remove("PARTNERKB_MODEL")
+        .env_remove("PARTNERKB_EMBED_MODEL")
         .current_dir(root());
     cmd
 }

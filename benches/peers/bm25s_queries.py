@@ -69,7 +69,11 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true", help="print per-query ranks as JSON")
     args = ap.parse_args(argv)
 
-    import bm25s
+    try:
+        import bm25s
+    except ImportError:
+        sys.exit("bm25s_queries.py: bm25s is not installed; run: "
+                 "python3 -m pip install -r benches/peers/requirements.txt")
 
     try:
         import Stemmer

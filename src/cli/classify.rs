@@ -29,6 +29,9 @@ pub enum OutputFormat {
 /// decision and the sentence carrying most of them. Records that cannot be
 /// classified are reported and skipped; the exit status is then 1.
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "partnerkb classify <TEXT> [OPTIONS]\n       partnerkb classify --input <FILE> [OPTIONS]"
+)]
 pub struct ClassifyArgs {
     /// A description to classify
     #[arg(required_unless_present = "input", conflicts_with = "input")]

@@ -24,6 +24,17 @@ pub struct GenerateArgs {
 
 pub fn run(_g: &Globals, args: GenerateArgs) -> Result<ExitCode> {
     match &args.output {
+        // The registry is CSV: a file named otherwise would be misread later.
+        Some(path)
+            if !path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv")) =>
+        {
+            anyhow::bail!(
+                "{}: generate writes CSV (registry columns); name the file .csv",
+                path.display()
+            );
+        }
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("creating {}", path.display()))?;

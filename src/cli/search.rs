@@ -36,7 +36,7 @@ pub struct SearchArgs {
     /// Filter on human labels only (gold or corrected), not predictions
     #[arg(long)]
     pub gold_only: bool,
-    /// Number of hits
+    /// Number of hits (0: only count them)
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
     /// Skip this many hits
@@ -80,6 +80,11 @@ pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
     let kb = g.knowledge_base(false)?;
     let asked = args.retrieval.as_deref().and_then(Retrieval::parse);
     let mut results = kb.search_with(&req, asked.unwrap_or_default())?;
+    // `-n 0` asks for the count alone (the index needs a limit of at
+    // least one, so the hit it gives is dropped here).
+    if args.limit == 0 {
+        results.hits.clear();
+    }
     for note in results.notes.lines() {
         eprintln!("partnerkb: note: {note}");
     }
@@ -101,7 +106,12 @@ pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
         serde_json::to_writer(&mut out, &results)?;
         writeln!(out)?;
     } else {
-        print_results(&mut out, &results, std::io::stdout().is_terminal())?;
+        print_results(
+            &mut out,
+            &results,
+            args.offset,
+            std::io::stdout().is_terminal(),
+        )?;
     }
     Ok(if results.total == 0 {
         ExitCode::from(1)
@@ -132,7 +142,14 @@ fn highlight(snippet: &str, ranges: &[(usize, usize)], color: bool) -> String {
     out
 }
 
-fn print_results(out: &mut impl Write, r: &SearchResults, color: bool) -> std::io::Result<()> {
+/// Hits are numbered from `offset + 1`, so the second page goes on where
+/// the first stopped.
+fn print_results(
+    out: &mut impl Write,
+    r: &SearchResults,
+    offset: usize,
+    color: bool,
+) -> std::io::Result<()> {
     if r.total_exact {
         writeln!(out, "{} matching, showing {}", r.total, r.hits.len())?;
     } else {
@@ -148,7 +165,7 @@ fn print_results(out: &mut impl Write, r: &SearchResults, color: bool) -> std::i
         writeln!(
             out,
             "{:>2}. [{}] {}  ({:.2})",
-            i + 1,
+            offset + i + 1,
             hit.kind,
             hit.title,
             hit.score

@@ -95,3 +95,52 @@ fn train_and_evaluate_work_from_any_directory_and_write_only_where_told() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--out"));
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
 }
+
+/// Four of the sharp edges, each as the newcomer met it.
+#[test]
+fn count_only_searches_page_numbers_generate_names_and_classify_usage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("idx");
+    let (code, _, err) = run(crate::util::partnerkb(tmp.path())
+        .args(["ingest", "--quiet", "--index"])
+        .arg(&index)
+        .arg("corpus/partnerships.jsonl"));
+    assert_eq!(code, 0, "{err}");
+    let search = |args: &[&str]| {
+        run(crate::util::partnerkb(tmp.path())
+            .arg("search")
+            .args(args)
+            .arg("--index")
+            .arg(&index))
+    };
+    // `search water -n 0` printed "32 matching, showing 1" and one hit.
+    let (code, out, _) = search(&["water", "-n", "0"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("matching, showing 0") && !out.contains(" 1. "),
+        "{out}"
+    );
+    // `--offset 2` numbered the hits from 1 again.
+    let (_, out, _) = search(&["water", "-n", "2", "--offset", "2"]);
+    assert!(
+        out.contains("\n 3. ") && out.contains("\n 4. ") && !out.contains("\n 1. "),
+        "{out}"
+    );
+    // `generate --output gen5.jsonl` wrote CSV into a .jsonl file.
+    let jsonl = tmp.path().join("gen5.jsonl");
+    let (code, _, err) = run(crate::util::partnerkb(tmp.path())
+        .args(["generate", "--count", "5", "--output"])
+        .arg(&jsonl));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("name the file .csv") && !jsonl.exists(),
+        "{err}"
+    );
+    // `classify` with no argument showed only `partnerkb classify <TEXT>`.
+    let (code, _, err) = run(crate::util::partnerkb(tmp.path()).arg("classify"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--input <FILE>"),
+        "the usage names --input: {err}"
+    );
+}

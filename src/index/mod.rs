@@ -157,16 +157,34 @@ impl KnowledgeBase {
     /// Verify the index files against their checksums and read every
     /// stored document once; returns the damaged files and documents read.
     pub fn verify(&self) -> Result<(Vec<PathBuf>, u64)> {
-        let mut damaged: Vec<PathBuf> = self.index.validate_checksum()?.into_iter().collect();
+        let mut damaged: Vec<PathBuf> = self
+            .index
+            .validate_checksum()?
+            .into_iter()
+            .map(|file| self.path.join(file))
+            .collect();
         damaged.sort();
+        // Files that fail their checksum are the answer; reading their
+        // documents would only fail again, without naming them.
+        if !damaged.is_empty() {
+            return Ok((damaged, 0));
+        }
         let searcher = self.searcher();
         let mut read = 0;
         for segment in searcher.segment_readers() {
+            let store_file = || {
+                self.path
+                    .join(format!("{}.store", segment.segment_id().uuid_string()))
+            };
+            let unreadable = |e: String| InternalError::Damaged {
+                what: store_file().display().to_string(),
+                reason: e,
+            };
             let store = segment
                 .get_store_reader(0)
-                .map_err(tantivy::TantivyError::from)?;
+                .map_err(|e| unreadable(e.to_string()))?;
             for doc in store.iter::<tantivy::TantivyDocument>(segment.alive_bitset()) {
-                doc?;
+                doc.map_err(|e| unreadable(e.to_string()))?;
                 read += 1;
             }
         }

@@ -480,6 +480,9 @@ fn doctor_finds_a_damaged_index_and_model() {
         .arg(&index));
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("index") && out.contains("DAMAGED"), "{out}");
+    // The newcomer's complaint: doctor must name the damaged file.
+    let name = store.file_name().unwrap().to_str().unwrap();
+    assert!(out.contains(name), "doctor names {name}: {out}");
 
     let model = tmp.path().join("model.json");
     let text = std::fs::read_to_string(crate::util::root().join("models/default.json")).unwrap();

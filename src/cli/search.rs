@@ -79,7 +79,7 @@ pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
     let req = args.request();
     let kb = g.knowledge_base(false)?;
     let asked = args.retrieval.as_deref().and_then(Retrieval::parse);
-    let mut results = kb.search_with(&req, asked.unwrap_or_default())?;
+    let mut results = kb.search_as_asked(&req, asked)?;
     // `-n 0` asks for the count alone (the index needs a limit of at
     // least one, so the hit it gives is dropped here).
     if args.limit == 0 {
@@ -87,16 +87,6 @@ pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
     }
     for note in results.notes.lines() {
         eprintln!("partnerkb: note: {note}");
-    }
-    // The default falls back to lexical quietly; a retrieval asked for
-    // by name says why it was not used.
-    if asked.is_none()
-        && results
-            .retrieval
-            .as_ref()
-            .is_some_and(|r| r.used == Retrieval::Lexical)
-    {
-        results.retrieval = None;
     }
     if let Some(note) = results.retrieval.as_ref().and_then(|r| r.note.as_ref()) {
         eprintln!("partnerkb: note: {note}");

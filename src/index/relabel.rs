@@ -98,15 +98,7 @@ impl ReclassifyReport {
 impl Hit {
     /// The stored record, parsed back.
     pub fn to_record(&self) -> Result<Record> {
-        let parsed = match self.kind {
-            Kind::Partnership => {
-                serde_json::from_value::<Partnership>(self.record.clone()).map(Record::Partnership)
-            }
-            Kind::Lesson => {
-                serde_json::from_value::<Lesson>(self.record.clone()).map(Record::Lesson)
-            }
-        };
-        parsed.map_err(|e| {
+        stored_record(self.kind, self.record.clone()).map_err(|e| {
             InternalError::Damaged {
                 what: format!("record `{}` in the index", self.id),
                 reason: e.to_string(),
@@ -332,14 +324,9 @@ impl KnowledgeBase {
                     .map_err(|e| damaged("labels", e.to_string()))?;
                 let kind =
                     Kind::parse(&text(f.kind)).map_err(|e| damaged("kind", e.to_string()))?;
-                let json = text(f.record);
-                let record = match kind {
-                    Kind::Partnership => {
-                        serde_json::from_str::<Partnership>(&json).map(Record::Partnership)
-                    }
-                    Kind::Lesson => serde_json::from_str::<Lesson>(&json).map(Record::Lesson),
-                }
-                .map_err(|e| damaged("stored record", e.to_string()))?;
+                let record = serde_json::from_str(&text(f.record))
+                    .and_then(|json| stored_record(kind, json))
+                    .map_err(|e| damaged("stored record", e.to_string()))?;
                 // Window vectors travel with the document they belong to.
                 let vectors = f
                     .vectors
@@ -416,6 +403,14 @@ impl KnowledgeBase {
 
     fn on_disk(&self) -> bool {
         self.path() != std::path::Path::new(super::IN_MEMORY)
+    }
+}
+
+/// A record as the index stores it (JSON of its kind), parsed back.
+fn stored_record(kind: Kind, json: serde_json::Value) -> serde_json::Result<Record> {
+    match kind {
+        Kind::Partnership => serde_json::from_value::<Partnership>(json).map(Record::Partnership),
+        Kind::Lesson => serde_json::from_value::<Lesson>(json).map(Record::Lesson),
     }
 }
 

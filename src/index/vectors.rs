@@ -237,6 +237,26 @@ impl KnowledgeBase {
         Ok(best)
     }
 
+    /// [`KnowledgeBase::search_with`] for a retrieval the user may not have
+    /// named: the default falls back to lexical quietly, while a retrieval
+    /// asked for by name keeps the note that says why it was not used.
+    pub fn search_as_asked(
+        &self,
+        req: &SearchRequest,
+        asked: Option<Retrieval>,
+    ) -> Result<SearchResults> {
+        let mut results = self.search_with(req, asked.unwrap_or_default())?;
+        if asked.is_none()
+            && results
+                .retrieval
+                .as_ref()
+                .is_some_and(|r| r.used == Retrieval::Lexical)
+        {
+            results.retrieval = None;
+        }
+        Ok(results)
+    }
+
     /// Run a search with the given retrieval. `Lexical` is
     /// [`KnowledgeBase::search`]; `Semantic` and `Hybrid` need vectors of
     /// the shared [`Embedder`]'s model in the index and a query: without

@@ -304,17 +304,7 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
         facets: p.facets.unwrap_or(true),
     };
     blocking(move || {
-        let mut results = state.kb.search_with(&req, asked.unwrap_or_default())?;
-        // The default falls back to lexical quietly; a retrieval asked for
-        // by name says why it was not used.
-        if asked.is_none()
-            && results
-                .retrieval
-                .as_ref()
-                .is_some_and(|r| r.used == Retrieval::Lexical)
-        {
-            results.retrieval = None;
-        }
+        let results = state.kb.search_as_asked(&req, asked)?;
         let mut notes = results.notes.lines();
         notes.extend(results.retrieval.as_ref().and_then(|r| r.note.clone()));
         Ok(Json(json!({

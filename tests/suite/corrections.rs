@@ -95,6 +95,17 @@ fn post_labels(s: &RunningServer, path: &str, token: Option<&str>, body: &Value)
     json_of(req.send_json(body))
 }
 
+/// The label on `axis` of a record as the API gives it.
+fn label_in(record: &Value, axis: &str) -> Value {
+    record["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["axis"] == axis)
+        .unwrap_or_else(|| panic!("no {axis} label: {record}"))
+        .clone()
+}
+
 fn get(s: &RunningServer, path: &str) -> (u16, Value) {
     json_of(agent().get(format!("{}{path}", s.base)).call())
 }
@@ -418,13 +429,7 @@ fn the_api_takes_corrections_behind_the_token_from_many_clients_and_keeps_them_t
     assert_eq!(answer["corrections"][0]["label"], "implementation");
     let (status, record) = get(&server, "/api/partnerships/seed-fund");
     assert_eq!(status, 200);
-    let mode = record["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["axis"] == "mode")
-        .unwrap()
-        .clone();
+    let mode = label_in(&record, "mode");
     assert_eq!(
         (mode["origin"].as_str(), mode["by"].as_str()),
         (Some("corrected"), Some("secretariat")),
@@ -495,13 +500,7 @@ fn the_api_takes_corrections_behind_the_token_from_many_clients_and_keeps_them_t
     );
     let server = office.serve();
     let (_, record) = get(&server, "/api/partnerships/clean-water-alliance");
-    let mode = record["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["axis"] == "mode")
-        .unwrap()
-        .clone();
+    let mode = label_in(&record, "mode");
     assert_eq!(
         (mode["origin"].as_str(), mode["label"].as_str()),
         (Some("corrected"), Some("negotiation")),

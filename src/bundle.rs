@@ -7,10 +7,11 @@
 //! index was built from. An index the user names with `--index` is never
 //! rebuilt this way.
 
+use crate::embed::precomputed::Precomputed;
 use crate::error::{InternalError, Result};
 use crate::index::{KnowledgeBase, SCHEMA_VERSION};
 use crate::ingest::IngestOptions;
-use crate::ingest::{ingest, Input, Labeller};
+use crate::ingest::{ingest_with_vectors, Input, Labeller, VectorPolicy, Vectors};
 use crate::read::{self, Format};
 use crate::record::Kind;
 use sha2::{Digest, Sha256};
@@ -24,6 +25,10 @@ pub const LESSONS: &[u8] = include_bytes!("../corpus/lessons.jsonl");
 /// on and never in the default index; bundled so that `evaluate --dev`
 /// works from any directory.
 pub const DEV_PARTNERSHIPS: &[u8] = include_bytes!("../corpus/dev/partnerships.jsonl");
+/// Window vectors of the bundled records (`corpus/vectors.bin`, see
+/// [`crate::embed::precomputed`]), so that the default index has semantic
+/// search without half a minute of embedding on first use.
+pub const VECTORS: &[u8] = include_bytes!("../corpus/vectors.bin");
 /// Origin names of the bundled files in the index.
 pub const PARTNERSHIPS_ORIGIN: &str = "bundled:corpus/partnerships.jsonl";
 /// Origin name of the bundled lessons.
@@ -44,7 +49,7 @@ pub fn default_index_dir() -> PathBuf {
 pub fn fingerprint(model: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(SCHEMA_VERSION.to_le_bytes());
-    for part in [PARTNERSHIPS, LESSONS, model] {
+    for part in [PARTNERSHIPS, LESSONS, VECTORS, model] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part);
     }
@@ -75,6 +80,46 @@ pub fn inputs() -> Result<Vec<Input>> {
             replace: true,
         },
     ])
+}
+
+/// [`VECTORS`], parsed once; `None` if the file is a placeholder.
+pub fn precomputed() -> Option<&'static Precomputed> {
+    static PARSED: std::sync::OnceLock<Option<Precomputed>> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| Precomputed::parse(VECTORS)).as_ref()
+}
+
+/// A fresh `corpus/vectors.bin`: every bundled record embedded by the
+/// shared embedder. The `bundled_vectors` test writes it when run with
+/// `PARTNERKB_BLESS_VECTORS=1`, after the corpus or the windows change.
+pub fn compute_vectors(progress: &dyn Fn(usize, usize)) -> Result<Vec<u8>> {
+    let mut records = Vec::new();
+    for input in inputs()? {
+        for item in input.items {
+            records.push(
+                item.map_err(|e| InternalError::Damaged {
+                    what: "the bundled corpus".into(),
+                    reason: e.to_string(),
+                })?
+                .record,
+            );
+        }
+    }
+    let embedder = crate::embed::Embedder::shared()?;
+    let mut entries = Vec::with_capacity(records.len());
+    for (done, chunk) in records.chunks(32).enumerate() {
+        let refs: Vec<&crate::Record> = chunk.iter().collect();
+        for (record, blob) in chunk.iter().zip(embedder.embed_records(&refs)?) {
+            let digest =
+                crate::embed::precomputed::windows_digest(&crate::embed::record_windows(record));
+            entries.push((record.id().to_string(), digest, blob));
+        }
+        progress((done * 32 + chunk.len()).min(records.len()), records.len());
+    }
+    Ok(Precomputed::encode(
+        entries
+            .iter()
+            .map(|(id, d, b)| (id.as_str(), *d, b.as_slice())),
+    ))
 }
 
 #[derive(serde::Serialize, serde::Deserialize, PartialEq)]
@@ -128,7 +173,18 @@ pub fn ensure_default_index(
     }
     on_build(dir);
     let kb = KnowledgeBase::open_or_create(dir)?;
-    let report = ingest(&kb, inputs()?, labeller, &IngestOptions::default(), &|_| {})?;
+    let vectors = Vectors {
+        policy: VectorPolicy::All,
+        precomputed: precomputed(),
+    };
+    let report = ingest_with_vectors(
+        &kb,
+        inputs()?,
+        labeller,
+        &IngestOptions::default(),
+        vectors,
+        &|_| {},
+    )?;
     if let Some(e) = report.rejected.first() {
         return Err(InternalError::Damaged {
             what: "the bundled corpus".into(),

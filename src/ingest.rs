@@ -5,6 +5,7 @@
 //! `batch_size` records so that an interrupted bulk ingest leaves the last
 //! committed batch readable, and re-running it upserts the same documents.
 
+use crate::embed::precomputed::Precomputed;
 use crate::error::RecordError;
 use crate::error::Result;
 use crate::index::{KnowledgeBase, WriterOptions};
@@ -83,6 +84,9 @@ pub struct Input {
 /// Records labelled in parallel per chunk of this size.
 const CHUNK: usize = 2048;
 
+/// Chunk size while records are being embedded (about a second of work).
+const EMBED_CHUNK: usize = 32;
+
 /// Which records get window vectors (for semantic search) at ingest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VectorPolicy {
@@ -96,6 +100,37 @@ pub enum VectorPolicy {
     Auto,
     /// Every record.
     All,
+}
+
+impl VectorPolicy {
+    /// `auto`, `all` or `off`, as the command line spells them.
+    pub fn parse(s: &str) -> Option<VectorPolicy> {
+        match s {
+            "auto" => Some(VectorPolicy::Auto),
+            "all" => Some(VectorPolicy::All),
+            "off" => Some(VectorPolicy::Off),
+            _ => None,
+        }
+    }
+}
+
+/// Which records get vectors, and vectors made ahead of time to use
+/// instead of embedding (the bundled corpus ships its own).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Vectors<'a> {
+    /// Which records get vectors.
+    pub policy: VectorPolicy,
+    /// Vectors to take where they match a record's windows and the model.
+    pub precomputed: Option<&'a Precomputed>,
+}
+
+impl From<VectorPolicy> for Vectors<'_> {
+    fn from(policy: VectorPolicy) -> Self {
+        Vectors {
+            policy,
+            precomputed: None,
+        }
+    }
 }
 
 /// Under [`VectorPolicy::Auto`], an input with more records than this
@@ -117,18 +152,22 @@ pub fn ingest(
 /// [`ingest`], embedding the records that `vectors` selects: each
 /// record's window vectors are stored in its own document, so they are
 /// committed with it.
-pub fn ingest_with_vectors(
+pub fn ingest_with_vectors<'p>(
     kb: &KnowledgeBase,
     inputs: Vec<Input>,
     labeller: Option<&dyn Labeller>,
     options: &IngestOptions,
-    vectors: VectorPolicy,
+    vectors: impl Into<Vectors<'p>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<IngestReport> {
-    let embedder = match vectors {
-        VectorPolicy::Off => None,
-        _ => Some(crate::embed::Embedder::shared()?),
-    };
+    let Vectors {
+        policy: vectors,
+        precomputed,
+    } = vectors.into();
+    if vectors != VectorPolicy::Off && precomputed.is_none() {
+        // A missing or damaged model is an error before anything is read.
+        crate::embed::Embedder::shared()?;
+    }
     let mut writer = kb.writer(&options.writer())?;
     // People's corrections outlive re-ingesting their records: each record
     // comes in with the journal's latest correction per axis.
@@ -157,8 +196,17 @@ pub fn ingest_with_vectors(
             }
         };
         let mut items = items.peekable();
+        // Embedding runs at tens of texts a second: an input whose records
+        // all get vectors goes in small chunks, so that the progress shown
+        // moves in steps of a second, not minutes (a registry's chunks, and
+        // so its commit points, stay as they are).
+        let chunk_size = if embed_partnerships {
+            EMBED_CHUNK
+        } else {
+            CHUNK
+        };
         while items.peek().is_some() {
-            let chunk: Vec<Item> = items.by_ref().take(CHUNK).collect();
+            let chunk: Vec<Item> = items.by_ref().take(chunk_size).collect();
             let mut valid: Vec<Located> = Vec::with_capacity(chunk.len());
             for item in chunk {
                 report.read += 1;
@@ -192,7 +240,7 @@ pub fn ingest_with_vectors(
                 })
                 .collect();
             let mut blobs: Vec<Option<Vec<u8>>> = vec![None; valid.len()];
-            if let Some(e) = embedder {
+            if vectors != VectorPolicy::Off {
                 let chosen: Vec<usize> = (0..valid.len())
                     .filter(|&i| {
                         embed_partnerships || valid[i].record.kind() == crate::record::Kind::Lesson
@@ -200,7 +248,8 @@ pub fn ingest_with_vectors(
                     .collect();
                 let records: Vec<&crate::Record> =
                     chosen.iter().map(|&i| &valid[i].record).collect();
-                for (i, blob) in chosen.into_iter().zip(e.embed_records(&records)?) {
+                let made = crate::embed::record_vectors(&records, precomputed)?;
+                for (i, blob) in chosen.into_iter().zip(made) {
                     blobs[i] = Some(blob);
                 }
             }

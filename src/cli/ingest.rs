@@ -5,7 +5,7 @@ use super::Globals;
 use anyhow::Result;
 use clap::Args;
 use partnerkb::ingest::IngestOptions;
-use partnerkb::ingest::{ingest_with_vectors, Input, Labeller, VectorPolicy};
+use partnerkb::ingest::{ingest_with_vectors, Input, Labeller, VectorPolicy, Vectors};
 use partnerkb::read::{self, ColumnMap};
 use partnerkb::record::Kind;
 use std::path::PathBuf;
@@ -38,10 +38,11 @@ pub struct IngestArgs {
     #[arg(long)]
     pub no_classify: bool,
     /// Store sentence-embedding vectors for semantic and hybrid search:
-    /// auto (lessons and document passages; partnerships when a file holds
-    /// at most 10,000 records), all, or off. Embedding costs about 20 ms
-    /// per text on two cores, so it is off unless asked for
-    #[arg(long, default_value = "off", value_parser = ["auto", "all", "off"])]
+    /// auto (lessons and document passages always; partnerships when a
+    /// file holds at most 10,000 records), all, or off. Embedding runs at
+    /// about 50 texts a second on two cores: a registry of a million
+    /// records is indexed lexically unless `all` asks for hours of work
+    #[arg(long, default_value = "auto", value_parser = ["auto", "all", "off"])]
     pub vectors: String,
     /// No progress output
     #[arg(long, short)]
@@ -92,10 +93,13 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
         batch_size: args.batch_size.max(1),
     };
     let progress = Progress::with_input("records", args.quiet, Some((counters, total_bytes)));
-    let vectors = match args.vectors.as_str() {
-        "all" => VectorPolicy::All,
-        "off" => VectorPolicy::Off,
-        _ => VectorPolicy::Auto,
+    // clap admits only the three names.
+    let policy = VectorPolicy::parse(&args.vectors).unwrap_or_default();
+    // The bundled records' vectors serve any record with the same text
+    // (re-ingesting corpus files, an export of the default index).
+    let vectors = Vectors {
+        policy,
+        precomputed: partnerkb::bundle::precomputed(),
     };
     let report = ingest_with_vectors(
         &kb,

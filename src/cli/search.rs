@@ -140,7 +140,24 @@ fn print_results(
     offset: usize,
     color: bool,
 ) -> std::io::Result<()> {
-    if r.total_exact {
+    let by_meaning = r.retrieval.as_ref().map_or(0, |n| n.by_meaning);
+    if by_meaning > 0 && by_meaning < r.total {
+        // A hybrid search: say which matches share the query's words.
+        writeln!(
+            out,
+            "{} matching ({} by their words, {by_meaning} more by meaning), showing {}",
+            r.total,
+            r.total - by_meaning,
+            r.hits.len()
+        )?;
+    } else if by_meaning > 0 {
+        writeln!(
+            out,
+            "{} nearest by meaning, showing {}",
+            r.total,
+            r.hits.len()
+        )?;
+    } else if r.total_exact {
         writeln!(out, "{} matching, showing {}", r.total, r.hits.len())?;
     } else {
         writeln!(

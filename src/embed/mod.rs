@@ -16,6 +16,7 @@
 //! ```
 
 mod bert;
+pub mod precomputed;
 pub mod store;
 pub mod windows;
 
@@ -252,6 +253,10 @@ impl Embedder {
     pub fn embed_records(&self, records: &[&crate::Record]) -> Result<Vec<Vec<u8>>> {
         let windows: Vec<Vec<(String, (u32, u32))>> =
             records.iter().map(|r| record_windows(r)).collect();
+        self.embed_windows(&windows)
+    }
+
+    fn embed_windows(&self, windows: &[Vec<(String, (u32, u32))>]) -> Result<Vec<Vec<u8>>> {
         let texts: Vec<&str> = windows.iter().flatten().map(|(t, _)| t.as_str()).collect();
         let vectors = self.embed(&texts)?;
         let tag = store::model_tag(&self.model_id);
@@ -270,6 +275,40 @@ impl Embedder {
             })
             .collect())
     }
+}
+
+/// The stored vectors of each record, as [`Embedder::embed_records`] of
+/// the [shared](Embedder::shared) embedder makes them, taking from
+/// `precomputed` those it holds for the same windows and model. The model
+/// is loaded only when some record is not precomputed.
+pub fn record_vectors(
+    records: &[&crate::Record],
+    precomputed: Option<&precomputed::Precomputed>,
+) -> Result<Vec<Vec<u8>>> {
+    let windows: Vec<Vec<(String, (u32, u32))>> =
+        records.iter().map(|r| record_windows(r)).collect();
+    let tag = store::model_tag(&Embedder::shared_model_id()?);
+    let mut out: Vec<Option<Vec<u8>>> = records
+        .iter()
+        .zip(&windows)
+        .map(|(r, w)| {
+            precomputed
+                .and_then(|p| p.get(r.id(), w, tag))
+                .map(<[u8]>::to_vec)
+        })
+        .collect();
+    let missing: Vec<usize> = (0..out.len()).filter(|&i| out[i].is_none()).collect();
+    if !missing.is_empty() {
+        let todo: Vec<Vec<(String, (u32, u32))>> =
+            missing.iter().map(|&i| windows[i].clone()).collect();
+        for (i, blob) in missing
+            .into_iter()
+            .zip(Embedder::shared()?.embed_windows(&todo)?)
+        {
+            out[i] = Some(blob);
+        }
+    }
+    Ok(out.into_iter().map(|b| b.unwrap_or_default()).collect())
 }
 
 /// What `partnerkb doctor` checks of an embedder: a test sentence embeds

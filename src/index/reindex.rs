@@ -13,11 +13,20 @@
 //! only once complete, so an interrupted reindex leaves the old index as
 //! it was.
 
+use super::search::facet_term;
 use super::{KnowledgeBase, WriterOptions, SCHEMA_VERSION};
 use crate::corrections::JOURNAL_FILE;
+use crate::embed::store::{blob_tag, model_tag};
+use crate::embed::{record_vectors, Embedder};
 use crate::error::{InternalError, Result, UserError};
+use crate::ingest::{VectorPolicy, Vectors, AUTO_PARTNERSHIP_LIMIT};
+use crate::label::AssignedLabel;
+use crate::record::{Kind, Record};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use tantivy::collector::Count;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
 
 /// The file that records an index's schema version.
 pub const VERSION_FILE: &str = "partnerkb-index.json";
@@ -93,7 +102,14 @@ pub struct ReindexReport {
     pub records: u64,
     /// Journaled corrections carried over (lines kept as they were).
     pub corrections: usize,
+    /// Records that had no vectors of the current embedding model and got
+    /// them (see [`VectorPolicy`]).
+    pub embedded: u64,
 }
+
+/// Records without vectors of the current model waiting to be embedded
+/// together (the encoder is several times faster on a batch).
+const EMBED_BATCH: usize = 32;
 
 impl KnowledgeBase {
     /// The schema version this index was written with.
@@ -117,9 +133,14 @@ impl KnowledgeBase {
     /// Rebuild the index at `dir` from its own stored records (and
     /// corrections) into a new index of the current schema, swapped in
     /// atomically once complete. Returns the report and the new index.
+    ///
+    /// Records without vectors of the current embedding model get them as
+    /// `vectors` says, as at ingest: an index built without vectors (or
+    /// with another model) becomes searchable by meaning.
     pub fn reindex(
         dir: &Path,
         options: &WriterOptions,
+        vectors: Vectors<'_>,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<(ReindexReport, KnowledgeBase)> {
         let old = KnowledgeBase::open(dir)?;
@@ -164,15 +185,56 @@ impl KnowledgeBase {
                 }
             }
             let mut writer = new.writer(options)?;
-            old.for_each_stored(|record, mut labels, source, vectors| {
+            let tag = match vectors.policy {
+                VectorPolicy::Off => None,
+                _ => Some(model_tag(&Embedder::shared_model_id()?)),
+            };
+            let embed_partnerships = match vectors.policy {
+                VectorPolicy::All => true,
+                VectorPolicy::Auto => {
+                    let kind = facet_term(old.fields().facets, &["kind", "partnership"]);
+                    let n = old
+                        .searcher()
+                        .search(&TermQuery::new(kind, IndexRecordOption::Basic), &Count)?;
+                    n <= AUTO_PARTNERSHIP_LIMIT
+                }
+                VectorPolicy::Off => false,
+            };
+            let mut waiting: Vec<(Record, Vec<AssignedLabel>, String)> = Vec::new();
+            let flush = |waiting: &mut Vec<(Record, Vec<AssignedLabel>, String)>,
+                         writer: &mut super::KbWriter|
+             -> Result<u64> {
+                let records: Vec<&Record> = waiting.iter().map(|(r, _, _)| r).collect();
+                let blobs = record_vectors(&records, vectors.precomputed)?;
+                for ((record, labels, source), blob) in waiting.iter().zip(&blobs) {
+                    writer.upsert_with_vectors(record, labels, source, Some(blob))?;
+                }
+                let n = waiting.len() as u64;
+                waiting.clear();
+                Ok(n)
+            };
+            old.for_each_stored(|record, mut labels, source, stored| {
                 latest.apply(&record, &mut labels);
-                writer.upsert_with_vectors(&record, &labels, &source, vectors.as_deref())?;
                 report.records += 1;
+                let wanted = tag.is_some_and(|tag| {
+                    stored.as_deref().and_then(blob_tag) != Some(tag)
+                        && (embed_partnerships || record.kind() == Kind::Lesson)
+                });
+                if wanted {
+                    waiting.push((record, labels, source));
+                    if waiting.len() >= EMBED_BATCH {
+                        report.embedded += flush(&mut waiting, &mut writer)?;
+                        progress(report.records);
+                    }
+                } else {
+                    writer.upsert_with_vectors(&record, &labels, &source, stored.as_deref())?;
+                }
                 if report.records.is_multiple_of(10_000) {
                     progress(report.records);
                 }
                 Ok(())
             })?;
+            report.embedded += flush(&mut waiting, &mut writer)?;
             writer.commit()?;
             writer.finish()?;
             progress(report.records);

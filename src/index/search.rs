@@ -232,7 +232,7 @@ const STATS_ROOTS: [&str; 10] = [
     "model",
 ];
 
-fn facet_term(field: tantivy::schema::Field, parts: &[&str]) -> Term {
+pub(super) fn facet_term(field: tantivy::schema::Field, parts: &[&str]) -> Term {
     Term::from_facet(field, &Facet::from_path(parts.iter().copied()))
 }
 
@@ -568,6 +568,26 @@ impl KnowledgeBase {
             facets: counts,
             query,
         })
+    }
+
+    /// Facet counts (as a search's) of the records with these ids: the
+    /// hits a hybrid search found by meaning alone.
+    pub(super) fn facet_counts_of(
+        &self,
+        searcher: &Searcher,
+        ids: &[&str],
+        gold_only: bool,
+    ) -> Result<FacetCounts> {
+        let f = self.fields();
+        let query = TermSetQuery::new(ids.iter().map(|id| Term::from_field_text(f.id, id)));
+        let gold = gold_only.then(|| facet_collector("gold", &AXIS_ROOTS));
+        let (facets, gold) =
+            searcher.search(&query, &(facet_collector("facets", &FACET_ROOTS), gold))?;
+        let mut counts = collect_counts(&facets, &FACET_ROOTS);
+        if let Some(gold) = gold {
+            counts.extend(collect_counts(&gold, &AXIS_ROOTS));
+        }
+        Ok(counts)
     }
 
     pub(super) fn hit(

@@ -44,6 +44,13 @@ const LEXICAL_WEIGHT: f32 = 0.5;
 /// the page asked for reaches further).
 const POOL: usize = 100;
 
+/// A record whose best window is less similar than this to the query is
+/// not a match by meaning. With this model unrelated text scores about
+/// 0.0–0.2, while the targets of the paraphrased query sets' lesson
+/// questions score 0.25–0.6 (the lowest of them ranked eighth); without a
+/// floor every query, even `zzzqqqxxy`, would find the hundred nearest.
+const MIN_COSINE: f32 = 0.25;
+
 /// How a search finds its records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -90,6 +97,15 @@ pub struct RetrievalNote {
     /// limit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Of the total, the records found by meaning alone (the nearest
+    /// hundred by their vectors that share no word with the query), as a
+    /// k-nearest-neighbour search counts them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub by_meaning: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One segment's vectors: a row per window.
@@ -217,7 +233,10 @@ impl KnowledgeBase {
             }
             for (doc, (cosine, window)) in per_doc {
                 let address = DocAddress::new(ord as u32, doc);
-                if segment.alive_bitset().is_some_and(|a| !a.is_alive(doc)) || !allowed(address) {
+                if cosine < MIN_COSINE
+                    || segment.alive_bitset().is_some_and(|a| !a.is_alive(doc))
+                    || !allowed(address)
+                {
                     continue;
                 }
                 best.push(SemanticHit {
@@ -246,13 +265,14 @@ impl KnowledgeBase {
         asked: Option<Retrieval>,
     ) -> Result<SearchResults> {
         let mut results = self.search_with(req, asked.unwrap_or_default())?;
-        if asked.is_none()
-            && results
+        if asked.is_none() {
+            if let Some(r) = results
                 .retrieval
-                .as_ref()
-                .is_some_and(|r| r.used == Retrieval::Lexical)
-        {
-            results.retrieval = None;
+                .as_mut()
+                .filter(|r| r.used == Retrieval::Lexical)
+            {
+                r.note = None;
+            }
         }
         Ok(results)
     }
@@ -266,13 +286,17 @@ impl KnowledgeBase {
             asked: retrieval,
             used: Retrieval::Lexical,
             note,
+            by_meaning: 0,
         };
         if retrieval == Retrieval::Lexical {
             return self.search(req);
         }
-        if req.query.trim().is_empty() {
-            // An empty query lists the filtered set: nothing to compare.
-            return self.search(req);
+        if !req.query.chars().any(char::is_alphanumeric) {
+            // An empty query (or one of bare signs, `-`, `"`) lists the
+            // filtered set: there is no meaning to compare.
+            let mut results = self.search(req)?;
+            results.retrieval = Some(lexical_note(None));
+            return Ok(results);
         }
         let model_id = Embedder::shared_model_id()?;
         if self.fields().vectors.is_none() || self.documents_with_vectors(&model_id)? == 0 {
@@ -351,7 +375,24 @@ impl KnowledgeBase {
         }
         fused.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
 
-        let semantic_only = fused.len() - lexical.as_ref().map_or(0, |l| l.hits.len());
+        let lexical_ids: Option<std::collections::HashSet<&str>> = lexical
+            .as_ref()
+            .map(|l| l.hits.iter().map(|h| h.id.as_str()).collect());
+        // Records found by meaning alone are matches too: they count in the
+        // total and in the facets, so that a count shown is what choosing
+        // it gives.
+        let semantic_only: Vec<&str> = fused
+            .iter()
+            .map(|(_, _, h)| h.id.as_str())
+            .filter(|id| lexical_ids.as_ref().is_some_and(|l| !l.contains(id)))
+            .collect();
+        let extra_facets = match (&lexical, req.facets) {
+            (Some(_), true) if !semantic_only.is_empty() => {
+                Some(self.facet_counts_of(&searcher, &semantic_only, req.gold_only)?)
+            }
+            _ => None,
+        };
+        let semantic_only = semantic_only.len();
         let mut results = match lexical {
             Some(l) => l,
             None => self.search(&SearchRequest {
@@ -369,6 +410,14 @@ impl KnowledgeBase {
         };
         results.total = total;
         results.total_exact = exact;
+        if let Some(extra) = extra_facets {
+            for (root, values) in extra {
+                let counts = results.facets.entry(root).or_default();
+                for (value, n) in values {
+                    *counts.entry(value).or_default() += n;
+                }
+            }
+        }
         results.hits = fused
             .into_iter()
             .skip(req.offset)
@@ -380,13 +429,16 @@ impl KnowledgeBase {
                 hit
             })
             .collect();
-        if cut_note.is_some() {
-            results.retrieval = Some(RetrievalNote {
-                asked: retrieval,
-                used: retrieval,
-                note: cut_note,
-            });
-        }
+        results.retrieval = Some(RetrievalNote {
+            asked: retrieval,
+            used: retrieval,
+            note: cut_note,
+            by_meaning: if retrieval == Retrieval::Hybrid {
+                semantic_only as u64
+            } else {
+                total
+            },
+        });
         Ok(results)
     }
 

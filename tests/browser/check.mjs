@@ -328,6 +328,19 @@ await step('open the first result: title, labels, probabilities, related', async
   assert(heading.trim() === wanted, `related section heading "${heading}"`);
   const items = await related.getByTestId('related-item').count();
   assert(items === api.body.related.length, `${items} related items shown, the API has ${api.body.related.length}`);
+  // Similar records by meaning: what the similar API gives, in its order.
+  const recordPath = `api/${kind === 'lesson' ? 'lessons' : 'partnerships'}/${encodeURIComponent(id)}`;
+  for (const wanted of kind === 'lesson' ? ['lesson'] : ['partnership', 'lesson']) {
+    const similar = await apiGet(`${recordPath}/similar?kind=${wanted}&limit=5`);
+    assert(similar.status === 200, `GET similar ${wanted} answered ${similar.status}`);
+    assert(similar.body.hits.length > 0, `the similar API finds no ${wanted} for ${id}: the index has no vectors?`);
+    const section = dialog.getByTestId(`similar-${wanted}`);
+    await section.and(page.locator('[aria-busy="false"]')).waitFor();
+    const shown = await section.getByTestId('similar-item').evaluateAll((items) => items.map((i) => i.dataset.id));
+    const ids = similar.body.hits.map((h) => h.id);
+    assert(JSON.stringify(shown) === JSON.stringify(ids), `similar ${wanted}s shown ${shown}, the API has ${ids}`);
+    assert(!shown.includes(id), 'a record is listed as similar to itself');
+  }
   await page.screenshot({ path: path.join(SHOTS, 'record.png') });
   if (items > 0) {
     const relatedTitle = (await related.getByTestId('related-item').first().locator('.related-title').textContent()).trim();

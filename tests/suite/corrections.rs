@@ -798,7 +798,15 @@ fn reindex_from_the_frozen_schema_1_index_keeps_every_record_label_and_correctio
         before.len() >= 9,
         "the frozen index holds its records: {before:?}"
     );
-    let search = |index: &Path| search_json(home.path(), index, &["water schemes"]);
+    // The words' ranking is what the old index gave (reindex adds vectors,
+    // so a hybrid search also finds records by meaning).
+    let search = |index: &Path| {
+        search_json(
+            home.path(),
+            index,
+            &["water schemes", "--retrieval", "lexical"],
+        )
+    };
     let ranked_before: Vec<Value> = search(&index)["hits"]
         .as_array()
         .unwrap()

@@ -338,6 +338,8 @@ fn an_index_without_vectors_answers_lexically_and_says_so() {
             "ingest",
             "--no-classify",
             "--quiet",
+            "--vectors",
+            "off",
             "corpus/lessons.jsonl",
             "--index",
         ])
@@ -364,6 +366,26 @@ fn an_index_without_vectors_answers_lexically_and_says_so() {
         .arg(&index));
     assert_eq!(code, 0);
     assert!(!err.contains("no vectors"), "{err}");
+    // `reindex` adds the vectors.
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .args(["reindex", "--quiet", "--index"])
+        .arg(&index));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("182 records embedded"), "{err}");
+    let (code, out, err) = run(partnerkb(tmp.path())
+        .args([
+            "search",
+            "evaluation",
+            "--retrieval",
+            "hybrid",
+            "--json",
+            "--index",
+        ])
+        .arg(&index));
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("no vectors"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["retrieval"]["used"], "hybrid");
 }
 
 #[test]
@@ -402,4 +424,234 @@ fn similar_returns_a_records_near_duplicate_first() {
         .arg(&index));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no-such-record"), "{err}");
+}
+
+// ---- the bundled corpus's vectors, and vectors through a kill ----
+
+/// `corpus/vectors.bin` holds, for every bundled record, the vectors a
+/// fresh computation gives: the first run's default index has semantic
+/// search without half a minute of embedding. After the corpus or the
+/// windowing changes, `PARTNERKB_BLESS_VECTORS=1 cargo test --test tests
+/// bundled_vectors` rewrites the file (then rebuild to bundle it).
+#[test]
+fn bundled_vectors_match_a_fresh_computation_of_every_bundled_record() {
+    use partnerkb::embed::precomputed::windows_digest;
+    use partnerkb::embed::record_windows;
+    use partnerkb::embed::store::{model_tag, WindowVectors};
+    if std::env::var_os("PARTNERKB_BLESS_VECTORS").is_some() {
+        let bytes = partnerkb::bundle::compute_vectors(&|done, all| {
+            eprintln!("embedded {done} of {all} bundled records")
+        })
+        .expect("the bundled corpus embeds");
+        std::fs::write(crate::util::root().join("corpus/vectors.bin"), bytes).expect("write");
+        eprintln!("wrote corpus/vectors.bin: rebuild so that the binary bundles it");
+        return;
+    }
+    let bless = "run `PARTNERKB_BLESS_VECTORS=1 cargo test --test tests bundled_vectors`";
+    let pre = partnerkb::bundle::precomputed()
+        .unwrap_or_else(|| panic!("corpus/vectors.bin is not a vectors file: {bless}"));
+    let mut records = Vec::new();
+    for input in partnerkb::bundle::inputs().expect("bundled inputs") {
+        records.extend(input.items.map(|i| i.expect("bundled record").record));
+    }
+    let tag = model_tag(&model_id());
+    let stale: Vec<&str> = records
+        .iter()
+        .filter(|r| pre.get(r.id(), &record_windows(r), tag).is_none())
+        .map(|r| r.id())
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "{} bundled records have no up-to-date vectors (first: {:?}): {bless}",
+        stale.len(),
+        &stale[..stale.len().min(5)]
+    );
+    assert_eq!(pre.len(), records.len(), "no vectors of removed records");
+    // Every 16th record, embedded now, gives what is shipped.
+    let sample: Vec<&partnerkb::Record> = records.iter().step_by(16).collect();
+    let fresh = embedder().embed_records(&sample).expect("embeds");
+    for (record, blob) in sample.iter().zip(&fresh) {
+        let windows = record_windows(record);
+        let shipped = WindowVectors::decode(pre.get(record.id(), &windows, tag).expect("shipped"))
+            .expect("decodes");
+        let now = WindowVectors::decode(blob).expect("decodes");
+        assert_eq!(shipped.ranges, now.ranges, "{}", record.id());
+        for (a, b) in shipped.vectors.chunks(DIM).zip(now.vectors.chunks(DIM)) {
+            let c = cosine(a, b);
+            assert!(
+                c >= 0.9999,
+                "{}: cosine {c} with a fresh computation",
+                record.id()
+            );
+        }
+        assert_ne!(windows_digest(&windows), [0; 32]);
+    }
+}
+
+#[test]
+fn the_default_index_answers_by_meaning_on_first_run() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (code, out, err) = run(partnerkb(tmp.path()).args([
+        "search",
+        "red tape slows everything down",
+        "--kind",
+        "lesson",
+        "--json",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("no vectors"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["retrieval"]["used"], "hybrid", "{}", v["retrieval"]);
+    assert!(!v["hits"].as_array().expect("hits").is_empty());
+}
+
+#[test]
+fn a_killed_ingest_with_vectors_leaves_every_document_with_its_vectors() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let registry = tmp.path().join("registry.csv");
+    let index = tmp.path().join("idx");
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .args(["generate", "--count", "200", "--output"])
+        .arg(&registry));
+    assert_eq!(code, 0, "{err}");
+    let mut child = crate::util::process(tmp.path())
+        .arg("ingest")
+        .arg(&registry)
+        .args([
+            "--quiet",
+            "--vectors",
+            "all",
+            "--batch-size",
+            "64",
+            "--index",
+        ])
+        .arg(&index)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let committed = index.join("meta.json").exists()
+            && KnowledgeBase::open(&index).is_ok_and(|kb| kb.num_docs() > 0);
+        if committed
+            || std::time::Instant::now() > deadline
+            || child.try_wait().expect("wait").is_some()
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().expect("kill"); // SIGKILL on Unix
+    child.wait().expect("wait");
+    let kb = KnowledgeBase::open(&index).expect("the index opens after a kill");
+    let docs = kb.num_docs();
+    assert!(docs > 0, "a first batch was committed");
+    assert_eq!(
+        kb.documents_with_vectors(&model_id()).expect("count"),
+        docs,
+        "every committed document has its vectors"
+    );
+    drop(kb);
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .arg("ingest")
+        .arg(&registry)
+        .args(["--quiet", "--vectors", "all", "--index"])
+        .arg(&index));
+    assert_eq!(code, 0, "{err}");
+    let kb = KnowledgeBase::open(&index).expect("index");
+    assert_eq!(kb.num_docs(), 200, "the rerun completes");
+    assert_eq!(kb.documents_with_vectors(&model_id()).expect("count"), 200);
+}
+
+#[test]
+fn semantic_and_hybrid_results_respect_every_filter() {
+    use partnerkb::{Axis, Class, Sector};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kb = KnowledgeBase::open_or_create(dir.path()).expect("index");
+    // The bundled corpus with its shipped vectors (no embedding needed).
+    let vectors = partnerkb::ingest::Vectors {
+        policy: VectorPolicy::All,
+        precomputed: partnerkb::bundle::precomputed(),
+    };
+    let report = ingest_with_vectors(
+        &kb,
+        partnerkb::bundle::inputs().expect("inputs"),
+        None,
+        &IngestOptions::default(),
+        vectors,
+        &|_| {},
+    )
+    .expect("ingest");
+    assert!(report.rejected.is_empty());
+    let class = |axis, name| Class::parse(axis, name).expect("class");
+    let mut cases: Vec<(&str, SearchRequest)> = Vec::new();
+    let base = || SearchRequest {
+        query: "who should sit at the table".into(),
+        limit: 30,
+        ..SearchRequest::default()
+    };
+    let mut r = base();
+    r.kind = Some(Kind::Partnership);
+    cases.push(("kind", r));
+    let mut r = base();
+    r.kind = Some(Kind::Partnership);
+    r.set_label(class(Axis::Function, "operational"));
+    r.set_label(class(Axis::Mode, "implementation"));
+    cases.push(("function and mode", r));
+    let mut r = base();
+    r.sector = Some(Sector::Business);
+    cases.push(("sector", r));
+    let mut r = base();
+    r.kind = Some(Kind::Lesson);
+    r.set_label(class(Axis::Challenge, "participation_power"));
+    r.gold_only = true;
+    cases.push(("challenge, gold only", r));
+    for (name, req) in &cases {
+        for retrieval in [Retrieval::Semantic, Retrieval::Hybrid] {
+            let found = kb.search_with(req, retrieval).expect("search");
+            assert!(!found.hits.is_empty(), "{name} {retrieval:?}: no hits");
+            assert!(found.total >= found.hits.len() as u64);
+            for hit in &found.hits {
+                let why = format!("{name} {retrieval:?}: {}", hit.id);
+                if let Some(kind) = req.kind {
+                    assert_eq!(hit.kind, kind, "{why}");
+                }
+                for axis in [Axis::Function, Axis::Mode, Axis::Challenge] {
+                    if let Some(want) = req.label(axis) {
+                        assert!(
+                            hit.labels
+                                .iter()
+                                .any(|l| l.label == want && (!req.gold_only || l.origin.is_human())),
+                            "{why} lacks {want:?}"
+                        );
+                    }
+                }
+                if let Some(sector) = req.sector {
+                    let partners = hit.record["partners"].as_array().expect("partners");
+                    assert!(
+                        partners.iter().any(|p| p["sector"] == sector.name()),
+                        "{why} has no {} partner",
+                        sector.name()
+                    );
+                }
+            }
+        }
+    }
+    // Paging applies to the fused list: page two follows page one.
+    let mut first = base();
+    first.limit = 10;
+    let mut second = base();
+    second.limit = 10;
+    second.offset = 10;
+    let both = {
+        let mut r = base();
+        r.limit = 20;
+        kb.search_with(&r, Retrieval::Hybrid).expect("search")
+    };
+    let a = kb.search_with(&first, Retrieval::Hybrid).expect("search");
+    let b = kb.search_with(&second, Retrieval::Hybrid).expect("search");
+    let ids = |r: &partnerkb::index::SearchResults| -> Vec<String> {
+        r.hits.iter().map(|h| h.id.clone()).collect()
+    };
+    assert_eq!([ids(&a), ids(&b)].concat(), ids(&both));
 }

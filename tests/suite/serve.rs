@@ -22,11 +22,17 @@ struct Server {
 
 /// Index the bundled corpus into a fresh directory and serve it.
 fn start(extra: &[&str]) -> Server {
+    start_with(&[], extra)
+}
+
+/// [`start`], ingesting with `ingest_args` too.
+fn start_with(ingest_args: &[&str], extra: &[&str]) -> Server {
     let dir = TempDir::new().unwrap();
     let index = dir.path().join("index");
     let (code, _, err) = run(partnerkb(dir.path())
         .args(["ingest", "--quiet", "--index"])
         .arg(&index)
+        .args(ingest_args)
         .args(["corpus/partnerships.jsonl", "corpus/lessons.jsonl"]));
     assert_eq!(code, 0, "ingest failed: {err}");
     let inner = serve(dir.path(), &index, extra);
@@ -74,7 +80,13 @@ fn count_lines(path: &Path) -> u64 {
 #[test]
 fn search_endpoint_filters_pages_and_counts_facets() {
     let s = start(&[]);
-    let (status, all) = get(&s, "/api/search?q=water&kind=partnership&limit=5");
+    // Facet counts that equal the filtered totals are the lexical
+    // search's promise; a hybrid search adds each filtered set's nearest
+    // by meaning, which a count over the unfiltered set cannot know.
+    let (status, all) = get(
+        &s,
+        "/api/search?q=water&retrieval=lexical&kind=partnership&limit=5",
+    );
     assert_eq!(status, 200, "{all}");
     let total = all["total"].as_u64().unwrap();
     assert!(total > 5, "water should match several partnerships: {all}");
@@ -92,7 +104,7 @@ fn search_endpoint_filters_pages_and_counts_facets() {
     let implementation = all["facets"]["mode"]["implementation"].as_u64().unwrap();
     let (_, filtered) = get(
         &s,
-        "/api/search?q=water&kind=partnership&mode=implementation&limit=100",
+        "/api/search?q=water&retrieval=lexical&kind=partnership&mode=implementation&limit=100",
     );
     assert_eq!(filtered["total"].as_u64().unwrap(), implementation);
     for hit in filtered["hits"].as_array().unwrap() {
@@ -106,11 +118,17 @@ fn search_endpoint_filters_pages_and_counts_facets() {
         );
     }
     // Paging walks through the same ranking.
-    let (_, page2) = get(&s, "/api/search?q=water&kind=partnership&limit=5&offset=5");
+    let (_, page2) = get(
+        &s,
+        "/api/search?q=water&retrieval=lexical&kind=partnership&limit=5&offset=5",
+    );
     assert_eq!(page2["offset"], 5);
     assert_ne!(page2["hits"][0]["id"], hits[0]["id"]);
     // Empty form fields mean "no filter".
-    let (status, same) = get(&s, "/api/search?q=water&kind=partnership&mode=&limit=5");
+    let (status, same) = get(
+        &s,
+        "/api/search?q=water&retrieval=lexical&kind=partnership&mode=&limit=5",
+    );
     assert_eq!(status, 200);
     assert_eq!(same["total"].as_u64().unwrap(), total);
     // The whole index, by kind.
@@ -149,7 +167,7 @@ fn search_endpoint_filters_pages_and_counts_facets() {
     );
     assert!(read["total"].as_u64().unwrap() > 0, "{read}");
     // Errors: unknown label, unknown kind, bad paging, typos.
-    let (st, e) = get(&s, "/api/search?q=water&mode=bilateral");
+    let (st, e) = get(&s, "/api/search?q=water&retrieval=lexical&mode=bilateral");
     assert_error(st, &e, 400, "bilateral");
     let (st, e) = get(&s, "/api/search?kind=people");
     assert_error(st, &e, 400, "people");
@@ -510,9 +528,18 @@ fn health_and_readiness_answer_without_auth() {
 
 #[test]
 fn search_takes_a_retrieval_and_says_when_it_falls_back_to_lexical() {
+    // The bundled corpus comes with vectors: hybrid by default.
     let s = start(&[]);
     let (status, body) = get(&s, "/api/search?q=evaluation&retrieval=fuzzy");
     assert_error(status, &body, 400, "retrieval");
+    let (status, body) = get(&s, "/api/search?q=who+should+sit+at+the+table");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["retrieval"]["used"], "hybrid", "{body}");
+    assert!(!body["notes"].to_string().contains("no vectors"), "{body}");
+    drop(s);
+    // An index made without vectors answers lexically, and says so when
+    // another retrieval was asked for by name.
+    let s = start_with(&["--vectors", "off"], &[]);
     let (status, body) = get(&s, "/api/search?q=evaluation&retrieval=hybrid");
     assert_eq!(status, 200, "{body}");
     assert!(!body["hits"].as_array().unwrap().is_empty());
@@ -521,13 +548,13 @@ fn search_takes_a_retrieval_and_says_when_it_falls_back_to_lexical() {
     assert_eq!(notes.matches("no vectors").count(), 1, "{body}");
     let (status, body) = get(&s, "/api/search?q=evaluation");
     assert_eq!(status, 200, "{body}");
-    assert!(body["retrieval"].is_null(), "{body}");
+    assert_eq!(body["retrieval"]["used"], "lexical", "{body}");
     assert!(!body["notes"].to_string().contains("no vectors"), "{body}");
 }
 
 #[test]
 fn similar_endpoints_answer_for_records_of_their_kind() {
-    let s = start(&[]);
+    let s = start_with(&["--vectors", "off"], &[]);
     // The served index has no vectors: no similar records, not an error.
     let (status, body) = get(
         &s,

@@ -460,7 +460,13 @@
     const first = (Number(data.offset) || 0) + 1;
     const last = first + shown - 1;
     const noun = total === 1 ? 'result' : 'results';
-    const note = typeFilterNote(data, kindCounts);
+    // A hybrid search counts the nearest records by meaning too: say how
+    // many of the results share the query's words.
+    const byMeaning = Number(data.retrieval && data.retrieval.by_meaning) || 0;
+    const meaning = byMeaning > 0 && byMeaning < total
+      ? ` (${fmt(total - byMeaning)} with its words, ${fmt(byMeaning)} more by meaning)`
+      : '';
+    const note = meaning + typeFilterNote(data, kindCounts);
     if (shown === 0) return `${fmt(total)} ${noun}${what} (none on this page)${note}`;
     if (shown === total) return `${fmt(total)} ${noun}${what}${note}`;
     return `${fmt(first)}–${fmt(last)} of ${fmt(total)} ${noun}${what}${note}`;
@@ -841,6 +847,66 @@
       el('p', { class: 'muted small', text: 'What the classifier reads in the text, per axis.' }),
       classificationView(data.classification, data.labels));
     content.append(el('div', { class: 'record-columns' }, main, side), relatedList(data.related, kind, data.labels));
+    // Like records, by meaning (sentence vectors): for a partnership, the
+    // partnerships most like it and the lessons closest to its
+    // description — the paper's ask of sharing lessons between like
+    // partnerships. Loaded after the record so it never holds it up.
+    const id = top ? top.id : data.id;
+    if (kind === 'partnership') {
+      content.append(similarList(kind, id, 'partnership', 'Partnerships most like this one',
+        'By meaning of name and description, with their types.'));
+      content.append(similarList(kind, id, 'lesson', 'Lessons closest to this description',
+        'Lessons whose sentences are nearest in meaning to this partnership\'s description.'));
+    } else {
+      content.append(similarList(kind, id, 'lesson', 'Similar lessons',
+        'Lessons nearest in meaning to this one.'));
+    }
+  }
+
+  function similarList(kind, id, wanted, heading, note) {
+    const headingId = `similar-${wanted}-heading`;
+    const section = el('section', {
+      class: 'related similar', 'aria-labelledby': headingId, 'aria-busy': 'true',
+      'data-testid': `similar-${wanted}`,
+    },
+    el('h3', { id: headingId, text: heading }),
+    el('p', { class: 'muted small related-note', text: note }),
+    el('p', { class: 'muted loading-line', text: 'Finding similar records…' }));
+    const seq = recordSeq;
+    const path = kind === 'lesson' ? 'lessons' : 'partnerships';
+    api(`api/${path}/${encodeURIComponent(id)}/similar?kind=${wanted}&limit=5`).then((data) => {
+      if (seq !== recordSeq) return;
+      section.querySelector('.loading-line').remove();
+      section.setAttribute('aria-busy', 'false');
+      const hits = data.hits || [];
+      if (!hits.length) {
+        section.append(el('p', { class: 'muted', text: 'None found: this index holds no sentence vectors for this record (partnerkb reindex adds them).' }));
+        return;
+      }
+      const list = el('ul', { class: 'related-list' });
+      for (const hit of hits) {
+        const hitKind = hit.kind === 'lesson' ? 'lesson' : 'partnership';
+        list.append(el('li', {},
+          el('button', {
+            type: 'button',
+            class: 'related-item',
+            'data-testid': 'similar-item',
+            'data-id': hit.id,
+            onclick: () => openRecord(hitKind, hit.id, { title: hit.title, fromRecord: true }),
+          },
+          el('span', { class: 'related-title', text: hit.title || hit.id }),
+          el('span', { class: 'related-snippet', text: hit.snippet || '' }),
+          labelBadges(hit.labels, 'compact'))));
+      }
+      section.append(list);
+    }).catch((err) => {
+      if (seq !== recordSeq) return;
+      section.setAttribute('aria-busy', 'false');
+      const line = section.querySelector('.loading-line');
+      if (line) line.remove();
+      section.append(el('p', { class: 'muted', text: `Similar records could not be loaded: ${err.message}` }));
+    });
+    return section;
   }
 
   // ---- Corrections --------------------------------------------------------

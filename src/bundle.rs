@@ -9,7 +9,7 @@
 
 use crate::embed::precomputed::Precomputed;
 use crate::error::{InternalError, Result};
-use crate::index::{KnowledgeBase, SCHEMA_VERSION};
+use crate::index::{KnowledgeBase, DOCUMENT_VERSION, SCHEMA_VERSION};
 use crate::ingest::IngestOptions;
 use crate::ingest::{ingest_with_vectors, Input, Labeller, VectorPolicy, Vectors};
 use crate::read::{self, Format};
@@ -44,11 +44,12 @@ pub fn default_index_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".partnerkb").join("index"))
 }
 
-/// Identity of the bundled data: changes whenever the corpus, the model or
-/// the index schema does.
+/// Identity of the bundled data: changes whenever the corpus, the model,
+/// the index schema or what a document holds does.
 pub fn fingerprint(model: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(SCHEMA_VERSION.to_le_bytes());
+    h.update(DOCUMENT_VERSION.to_le_bytes());
     for part in [PARTNERSHIPS, LESSONS, VECTORS, model] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part);

@@ -68,6 +68,57 @@ pub struct IngestReport {
     pub predicted: u64,
     /// Documents in the index after the last commit.
     pub total_docs: u64,
+    /// Partner sectors of the indexed partnerships, by origin.
+    pub sectors: SectorCounts,
+    /// Scopes of the indexed partnerships, by how they were found.
+    pub scopes: ScopeCounts,
+}
+
+/// Partners by where their sector comes from (see
+/// [`SectorOrigin`](crate::record::SectorOrigin)).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SectorCounts {
+    /// The input gave the sector.
+    pub given: u64,
+    /// Inferred from the partner's name.
+    pub inferred: u64,
+    /// Not given and not recognised: `other`.
+    pub unknown: u64,
+}
+
+/// Partnerships by how their scope was found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ScopeCounts {
+    /// A scope value (`global`, ...) was given without a coverage text.
+    pub given: u64,
+    /// Mapped from the coverage text, which is kept in `scope_text`.
+    pub mapped: u64,
+    /// A coverage text that names no place or scope partnerkb knows: no
+    /// scope, the text kept.
+    pub unknown: u64,
+}
+
+impl IngestReport {
+    /// Count what the readers gave and inferred in `record`.
+    fn count(&mut self, record: &crate::Record) {
+        use crate::record::SectorOrigin;
+        let crate::Record::Partnership(p) = record else {
+            return;
+        };
+        for partner in &p.partners {
+            match partner.sector_origin {
+                SectorOrigin::Given => self.sectors.given += 1,
+                SectorOrigin::Inferred => self.sectors.inferred += 1,
+                SectorOrigin::Unknown => self.sectors.unknown += 1,
+            }
+        }
+        match (p.scope, &p.scope_text) {
+            (Some(_), None) => self.scopes.given += 1,
+            (Some(_), Some(_)) => self.scopes.mapped += 1,
+            (None, Some(_)) => self.scopes.unknown += 1,
+            (None, None) => {}
+        }
+    }
 }
 
 /// One input to ingest: a stream of records and the name they came from.
@@ -265,6 +316,7 @@ pub fn ingest_with_vectors<'p>(
                     blob.as_deref(),
                 )?;
                 report.indexed += 1;
+                report.count(&located.record);
                 since_commit += 1;
             }
             progress(report.read);

@@ -8,6 +8,7 @@
 //! * [`record`]: the data model (partnerships, lessons);
 //! * [`typology`]: the axes and classes every label is checked against;
 //! * [`read`]: JSONL, CSV and documents → records, with located errors;
+//! * [`gazetteer`]: partner sectors and scopes read from registry text;
 //! * [`analyze`]: the one text analyzer shared by index and classifier;
 //! * [`index`]: the tantivy knowledge base (schema, writer, search);
 //! * [`ingest`]: the read → label → index pipeline;
@@ -38,6 +39,7 @@ pub mod corpus;
 pub mod corrections;
 pub mod embed;
 pub mod error;
+pub mod gazetteer;
 pub mod generate;
 pub mod index;
 pub mod ingest;

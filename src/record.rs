@@ -11,13 +11,97 @@ use crate::typology::{class_serde, Axis, Class, Scope, Sector};
 use serde::{Deserialize, Serialize};
 
 /// A partner organisation and the sector it belongs to.
+///
+/// In JSON the sector may be left out (`{"name": "UNEP"}`): the readers
+/// then infer it from the name ([`crate::gazetteer`]) and say so in
+/// `sector_origin`, which is written only when the sector was not given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "PartnerFields")]
 pub struct Partner {
     /// Organisation name.
     pub name: String,
     /// The partner's sector.
     pub sector: Sector,
+    /// Where the sector comes from.
+    #[serde(skip_serializing_if = "SectorOrigin::is_given")]
+    pub sector_origin: SectorOrigin,
+}
+
+impl Partner {
+    /// A partner whose sector the input gave.
+    pub fn given(name: &str, sector: Sector) -> Partner {
+        Partner {
+            name: name.to_string(),
+            sector,
+            sector_origin: SectorOrigin::Given,
+        }
+    }
+
+    /// A partner known by name only: sector `other` until the readers
+    /// infer one ([`crate::gazetteer::complete`]).
+    pub fn named(name: &str) -> Partner {
+        Partner {
+            name: name.to_string(),
+            sector: Sector::Other,
+            sector_origin: SectorOrigin::Unknown,
+        }
+    }
+}
+
+/// Where a partner's sector comes from, so that a user can tell what the
+/// input said from what partnerkb guessed (and filter on the former:
+/// `--gold-only`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SectorOrigin {
+    /// The input gave it.
+    #[default]
+    Given,
+    /// Inferred from the partner's name by the gazetteer.
+    Inferred,
+    /// Not given, and the name matched no rule: the sector is `other`.
+    Unknown,
+}
+
+impl SectorOrigin {
+    /// The origin's name in JSON and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            SectorOrigin::Given => "given",
+            SectorOrigin::Inferred => "inferred",
+            SectorOrigin::Unknown => "unknown",
+        }
+    }
+
+    /// True for [`SectorOrigin::Given`] (the default, not written).
+    pub fn is_given(&self) -> bool {
+        *self == SectorOrigin::Given
+    }
+}
+
+/// A partner as written in JSON: the sector is optional.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnerFields {
+    name: String,
+    #[serde(default)]
+    sector: Option<Sector>,
+    #[serde(default)]
+    sector_origin: Option<SectorOrigin>,
+}
+
+impl From<PartnerFields> for Partner {
+    fn from(f: PartnerFields) -> Partner {
+        match (f.sector, f.sector_origin) {
+            // No sector: to be inferred, whatever the origin claims.
+            (None, _) => Partner::named(&f.name),
+            (Some(sector), origin) => Partner {
+                name: f.name,
+                sector,
+                sector_origin: origin.unwrap_or_default(),
+            },
+        }
+    }
 }
 
 /// Gold labels of a partnership.
@@ -85,6 +169,11 @@ pub struct Partnership {
     /// `global`, `regional`, `national` or `local`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
+    /// The coverage as the input wrote it (`Asia and the Pacific`, `Ghana;
+    /// Mali`), kept when `scope` was mapped from it (CSV's scope column),
+    /// or given in JSON for the readers to map when `scope` is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_text: Option<String>,
     /// Year the partnership started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_year: Option<i32>,
@@ -264,6 +353,7 @@ impl Partnership {
             lead: None,
             themes: Vec::new(),
             scope: None,
+            scope_text: None,
             start_year: None,
             url: None,
             labels: None,

@@ -22,6 +22,8 @@ mod ingest_search;
 mod newcomer;
 #[path = "suite/real_text.rs"]
 mod real_text;
+#[path = "suite/registry.rs"]
+mod registry;
 #[path = "suite/serve.rs"]
 mod serve;
 #[path = "suite/typed_core.rs"]

@@ -160,6 +160,20 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
             report.total_docs,
             progress.elapsed()
         );
+        // Registry inputs name partners and places in words: say how much
+        // of what is indexed was read from those words, and what was not.
+        let (sectors, scopes) = (report.sectors, report.scopes);
+        if sectors.inferred + sectors.unknown + scopes.mapped + scopes.unknown > 0 {
+            eprintln!(
+                "partnerkb: partner sectors: {} given, {} inferred from names, {} unknown (other); scopes: {} given, {} mapped from coverage text, {} unknown",
+                sectors.given,
+                sectors.inferred,
+                sectors.unknown,
+                scopes.given,
+                scopes.mapped,
+                scopes.unknown
+            );
+        }
     }
     Ok(if report.rejected.is_empty() {
         ExitCode::SUCCESS

@@ -33,7 +33,9 @@ pub struct SearchArgs {
     /// Partner sector that must take part
     #[arg(long, value_parser = super::VocabularyParser::<Sector>::new())]
     pub sector: Option<Sector>,
-    /// Filter on human labels only (gold or corrected), not predictions
+    /// Filter on human labels only (gold or corrected), not predictions,
+    /// and with --sector on the sectors the input gave, not those inferred
+    /// from partner names
     #[arg(long)]
     pub gold_only: bool,
     /// Number of hits (0: only count them)

@@ -96,8 +96,11 @@ pub fn run(g: &Globals, args: StatsArgs) -> Result<ExitCode> {
             outln!("\n{facet}:")?;
             for (k, v) in counts {
                 let gold = stats.gold.get(facet).and_then(|g| g.get(k));
+                // A sector is not a label: the input gave it, or it was
+                // inferred from the partner's name.
+                let human = if facet == "sector" { "given" } else { "gold" };
                 match gold {
-                    Some(g) => outln!("  {k:<28} {v:>7}  ({g} gold)")?,
+                    Some(g) => outln!("  {k:<28} {v:>7}  ({g} {human})")?,
                     None => outln!("  {k:<28} {v:>7}")?,
                 }
             }

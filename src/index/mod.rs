@@ -17,7 +17,7 @@ mod writer;
 pub use query::{Correction, QueryNotes};
 pub use reindex::{schema_version_of, ReindexReport, VERSION_FILE};
 pub use relabel::{Change, LabelRequest, ReclassifyReport};
-pub use schema::{Fields, SCHEMA_VERSION};
+pub use schema::{Fields, DOCUMENT_VERSION, SCHEMA_VERSION};
 pub use search::{FacetCounts, Hit, SearchRequest, SearchResults, Stats};
 pub use vectors::{Retrieval, RetrievalNote};
 pub use writer::{KbWriter, WriterOptions};

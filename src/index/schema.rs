@@ -9,6 +9,14 @@ use tantivy::schema::{
 /// rebuilt (bundled) or refused (user index) rather than misread.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// Version of what a record's document holds under the same schema (which
+/// facet values it carries). The fields do not change, so an index of an
+/// older document version is still read; the bundled index is rebuilt
+/// when this changes, and `partnerkb reindex` brings a user's index up to
+/// date. 2: the sectors the input gave are also in the gold field
+/// (`--gold-only --sector`).
+pub const DOCUMENT_VERSION: u32 = 2;
+
 /// Handles to the index's fields.
 #[derive(Debug, Clone)]
 pub struct Fields {
@@ -23,7 +31,8 @@ pub struct Fields {
     /// Facets: `/kind`, `/function`, `/mode`, `/challenge`, `/sector`,
     /// `/theme`, `/origin`, `/applies/...`: gold and predicted labels.
     pub facets: Field,
-    /// The same label facets for gold labels only (`--gold-only`).
+    /// The same label facets for gold labels only, and `/sector` for the
+    /// sectors the input gave (`--gold-only`).
     pub gold: Field,
     /// Partnership ids a lesson cites (exact).
     pub examples: Field,

@@ -42,7 +42,8 @@ pub struct SearchRequest {
     pub challenge: Option<Class>,
     /// A partner sector that must take part.
     pub sector: Option<Sector>,
-    /// Only count gold labels for the label filters.
+    /// Only count gold labels for the label filters, and given partner
+    /// sectors (not those inferred from names) for the sector filter.
     pub gold_only: bool,
     /// How many hits.
     pub limit: usize,
@@ -198,7 +199,8 @@ pub struct Stats {
     pub total: u64,
     /// Counts per facet (kind, labels, sector, origin, theme, scope).
     pub facets: FacetCounts,
-    /// Counts of gold labels per axis and class.
+    /// Counts of gold labels per axis and class, and under `sector` of
+    /// records per sector the input gave (not inferred from names).
     pub gold: FacetCounts,
 }
 
@@ -208,6 +210,8 @@ const AXIS_ROOTS: [&str; 3] = [
     Axis::ALL[1].name_const(),
     Axis::ALL[2].name_const(),
 ];
+/// Facets the gold field holds: the labels, and given sectors.
+const GOLD_ROOTS: [&str; 4] = [AXIS_ROOTS[0], AXIS_ROOTS[1], AXIS_ROOTS[2], "sector"];
 /// Facets counted under search results: kind, the labels, sectors.
 const FACET_ROOTS: [&str; 5] = [
     "kind",
@@ -435,7 +439,7 @@ impl KnowledgeBase {
         if let Some(sector) = req.sector {
             clauses.push((
                 Occur::Must,
-                term_query(facet_term(f.facets, &["sector", sector.name()])),
+                term_query(facet_term(label_field, &["sector", sector.name()])),
             ));
         }
         Ok(clauses)
@@ -543,7 +547,7 @@ impl KnowledgeBase {
         // With `gold_only` the label filters match gold labels, so the
         // label counts must come from the gold field too, or a chip would
         // promise more records than selecting it returns.
-        let gold = (req.facets && req.gold_only).then(|| facet_collector("gold", &AXIS_ROOTS));
+        let gold = (req.facets && req.gold_only).then(|| facet_collector("gold", &GOLD_ROOTS));
         let (top, total, facet_counts, gold_counts) = searcher.search(
             &query,
             &(
@@ -559,7 +563,7 @@ impl KnowledgeBase {
             .map(|c| collect_counts(&c, &FACET_ROOTS))
             .unwrap_or_default();
         if let Some(gold) = gold_counts {
-            counts.extend(collect_counts(&gold, &AXIS_ROOTS));
+            counts.extend(collect_counts(&gold, &GOLD_ROOTS));
         }
         Ok(Ranking {
             top,
@@ -665,13 +669,13 @@ impl KnowledgeBase {
             &AllQuery,
             &(
                 facet_collector("facets", &STATS_ROOTS),
-                facet_collector("gold", &AXIS_ROOTS),
+                facet_collector("gold", &GOLD_ROOTS),
             ),
         )?;
         Ok(Stats {
             total: searcher.num_docs(),
             facets: collect_counts(&all, &STATS_ROOTS),
-            gold: collect_counts(&gold, &AXIS_ROOTS),
+            gold: collect_counts(&gold, &GOLD_ROOTS),
         })
     }
 }

@@ -115,7 +115,15 @@ impl KbWriter {
         match record {
             Record::Partnership(p) => {
                 for partner in &p.partners {
-                    doc.add_facet(f.facets, facet(&["sector", partner.sector.name()]));
+                    let path = facet(&["sector", partner.sector.name()]);
+                    doc.add_facet(f.facets, path.clone());
+                    // A sector the input gave is a human fact, as a gold
+                    // label is: `--gold-only` filters and counts sectors
+                    // on these alone, leaving out those inferred from
+                    // names.
+                    if partner.sector_origin.is_given() {
+                        doc.add_facet(f.gold, path);
+                    }
                 }
                 for theme in &p.themes {
                     doc.add_facet(f.facets, facet(&["theme", theme]));

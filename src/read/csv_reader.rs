@@ -9,7 +9,7 @@
 use super::{finish, slugify, Item};
 use crate::error::{Error, RecordError, Result, UserError};
 use crate::record::{AppliesTo, Kind, Lesson, Partner, Partnership, PartnershipLabels, Record};
-use crate::typology::{Axis, Class, Scope, Sector};
+use crate::typology::{Axis, Class, Sector};
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -461,7 +461,9 @@ impl Row<'_> {
                 .into_iter()
                 .map(|t| t.to_lowercase())
                 .collect(),
-            scope: self.get("scope")?.and_then(|s| guess_scope(&s)),
+            // The text is kept; [`super::finish`] maps it to a scope.
+            scope: None,
+            scope_text: self.get("scope")?,
             start_year,
             url: self.get("url")?,
             labels: (function.is_some() || mode.is_some())
@@ -554,24 +556,19 @@ impl<R: Read> Read for CrlfToLf<R> {
     }
 }
 
-/// `Name (sector)`; a partner without a recognised sector gets `other`
-/// rather than being dropped.
+/// `Name (sector)` gives the sector; a partner without a recognised one
+/// is known by name only, and [`super::finish`] infers its sector from the
+/// name (or leaves it `other`).
 fn parse_partner(text: &str) -> Partner {
     if let Some(open) = text.rfind('(') {
         if text.ends_with(')') {
             let sector = &text[open + 1..text.len() - 1];
             if let Ok(sector) = Sector::parse(sector) {
-                return Partner {
-                    name: text[..open].trim().to_string(),
-                    sector,
-                };
+                return Partner::given(text[..open].trim(), sector);
             }
         }
     }
-    Partner {
-        name: text.trim().to_string(),
-        sector: Sector::Other,
-    }
+    Partner::named(text.trim())
 }
 
 /// Accept `2002`, `2002-09-01`, `01/09/2002`, `September 2002`.
@@ -584,23 +581,6 @@ fn parse_year(text: &str) -> Option<i32> {
         .first()
         .and_then(|d| d.parse().ok())
         .filter(|y| (1800..=2200).contains(y))
-}
-
-/// Registry exports describe coverage in words ("Africa", "Global",
-/// "Kenya"); keep the canonical value when one is named. A country or
-/// region name is not guessed into a scope: the column stays in the
-/// batch output untouched.
-fn guess_scope(text: &str) -> Option<Scope> {
-    let lower = text.to_lowercase();
-    for &scope in Scope::ALL {
-        if lower.contains(scope.name()) {
-            return Some(scope);
-        }
-    }
-    if lower.contains("international") || lower.contains("worldwide") {
-        return Some(Scope::Global);
-    }
-    None
 }
 
 impl Iterator for CsvRecords {
@@ -664,19 +644,25 @@ mod tests {
     }
 
     #[test]
-    fn a_partner_keeps_its_name_and_a_known_sector_or_gets_other() {
+    fn a_partner_keeps_its_name_and_a_given_sector_or_is_known_by_name() {
+        use crate::record::SectorOrigin;
         let p = parse_partner("World Health Organization (un)");
         assert_eq!(
-            (p.name.as_str(), p.sector),
-            ("World Health Organization", Sector::Un)
+            (p.name.as_str(), p.sector, p.sector_origin),
+            ("World Health Organization", Sector::Un, SectorOrigin::Given)
         );
         let p = parse_partner("Rotary International (civil society)");
         assert_eq!(p.sector, Sector::CivilSociety);
-        // A parenthesis that is not a sector stays part of the name.
+        // A parenthesis that is not a sector stays part of the name, and
+        // the sector is left for the gazetteer.
         let p = parse_partner("Global Water Partnership (GWP)");
         assert_eq!(
-            (p.name.as_str(), p.sector),
-            ("Global Water Partnership (GWP)", Sector::Other)
+            (p.name.as_str(), p.sector, p.sector_origin),
+            (
+                "Global Water Partnership (GWP)",
+                Sector::Other,
+                SectorOrigin::Unknown
+            )
         );
     }
 

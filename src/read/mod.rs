@@ -227,6 +227,10 @@ pub(crate) fn finish(file: &str, line: u64, mut record: Record) -> Item {
     }
     if let Record::Partnership(p) = &mut record {
         p.normalize();
+        // What the input left open (a partner's sector, the scope of a
+        // coverage text) is read from its names, the same for every
+        // format; what it gave stays.
+        crate::gazetteer::complete(p);
     }
     Ok(Located {
         line,

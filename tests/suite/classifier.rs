@@ -89,10 +89,7 @@ fn damaged_or_foreign_model_files_are_clear_errors() {
 
 fn partnership(id: &str, description: &str) -> Record {
     let mut p = Partnership::from_text(id, "Test", description);
-    p.partners = vec![Partner {
-        name: "Acme".into(),
-        sector: partnerkb::Sector::Business,
-    }];
+    p.partners = vec![Partner::given("Acme", partnerkb::Sector::Business)];
     Record::Partnership(p)
 }
 

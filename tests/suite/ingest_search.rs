@@ -274,6 +274,8 @@ fn a_misspelt_word_is_searched_as_the_closest_indexed_word_below_exact_matches()
             &[q, "-n", "100", "--retrieval", "lexical"],
         )
     };
+    let lexical_n =
+        |q: &str, n: &str| search_json(tmp.path(), &index, &[q, "-n", n, "--retrieval", "lexical"]);
     let exact = lexical("vaccine");
     let typo = lexical("vacine");
     assert!(exact["total"].as_u64().unwrap() > 0);
@@ -303,9 +305,9 @@ fn a_misspelt_word_is_searched_as_the_closest_indexed_word_below_exact_matches()
     // Exact words rank above corrected ones: every hit that has the exact
     // word `fund` comes before any hit that only has the correction of
     // `vacine`.
-    let mixed = search_json(tmp.path(), &index, &["fund vacine", "-n", "300"]);
+    let mixed = lexical_n("fund vacine", "300");
     // The records the exact word finds, by the engine's own reading.
-    let exact_fund = search_json(tmp.path(), &index, &["fund", "-n", "1000"]);
+    let exact_fund = lexical_n("fund", "1000");
     let fund_ids: std::collections::HashSet<&str> = exact_fund["hits"]
         .as_array()
         .unwrap()

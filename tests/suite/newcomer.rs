@@ -117,7 +117,7 @@ fn count_only_searches_page_numbers_generate_names_and_classify_usage() {
     let (code, out, _) = search(&["water", "-n", "0"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("matching, showing 0") && !out.contains(" 1. "),
+        out.contains(", showing 0\n") && !out.contains(" 1. "),
         "{out}"
     );
     // `--offset 2` numbered the hits from 1 again.

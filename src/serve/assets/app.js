@@ -715,6 +715,7 @@
     try {
       const path = kind === 'lesson' ? 'lessons' : 'partnerships';
       const data = await api(`api/${path}/${encodeURIComponent(id)}`);
+      await statsLoaded;
       if (seq !== recordSeq) return;
       renderRecord(data, kind);
     } catch (err) {
@@ -916,6 +917,10 @@
   const TOKEN_KEY = 'partnerkb-write-token';
   const NAME_KEY = 'partnerkb-name';
   let serverWrites = false;
+  // Resolves when /api/stats has answered (it says whether the server
+  // takes writes): a record opened from a shared URL waits for it, or its
+  // Confirm/Change buttons would depend on which request came back first.
+  let statsLoaded = Promise.resolve();
 
   function askWriter() {
     const token = sessionStorage.getItem(TOKEN_KEY);
@@ -1337,7 +1342,7 @@
     });
 
     runSearch();
-    loadStats();
+    statsLoaded = loadStats();
     if (recordRef) {
       const split = recordRef.indexOf(':');
       const kind = recordRef.slice(0, split);

@@ -51,6 +51,7 @@ pub mod rng;
 #[cfg(feature = "server")]
 pub mod serve;
 pub mod typology;
+pub mod view;
 
 pub use error::{Error, InternalError, RecordError, Result, TrainError, UserError};
 pub use record::{Lesson, Partnership, Record};

@@ -20,6 +20,8 @@ mod fuzz_regressions;
 mod ingest_search;
 #[path = "suite/newcomer.rs"]
 mod newcomer;
+#[path = "suite/newcomer_cli.rs"]
+mod newcomer_cli;
 #[path = "suite/real_text.rs"]
 mod real_text;
 #[path = "suite/registry.rs"]

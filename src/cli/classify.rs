@@ -33,6 +33,8 @@ pub enum OutputFormat {
     override_usage = "partnerkb classify <TEXT> [OPTIONS]\n       partnerkb classify --input <FILE> [OPTIONS]"
 )]
 pub struct ClassifyArgs {
+    #[command(flatten)]
+    pub model: super::ModelOpt,
     /// A description to classify
     #[arg(required_unless_present = "input", conflicts_with = "input")]
     pub text: Option<String>,
@@ -119,35 +121,11 @@ pub fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
         if args.json {
             outln!("{}", record_json("text", &predictions))?;
         } else {
+            let mut out = std::io::stdout().lock();
             for (axis, p) in &predictions {
                 // An uncertain label still says what the model would have
                 // chosen; a flagged one says so.
-                let guess = match p.label.class() {
-                    Some(_) => String::new(),
-                    None => format!(", best guess {}", p.best),
-                };
-                let why = match (p.reason, p.review) {
-                    (Some(reason), _) => format!(" — {reason}, to review"),
-                    (None, true) => " — to review".to_string(),
-                    (None, false) => String::new(),
-                };
-                outln!(
-                    "{:<9} {} ({:.0}%{guess}){why}",
-                    axis.name(),
-                    p.label,
-                    p.probability * 100.0
-                )?;
-                let terms: Vec<String> = p
-                    .evidence
-                    .iter()
-                    .map(|e| format!("{} ({:+.3})", e.term, e.weight))
-                    .collect();
-                if !terms.is_empty() {
-                    outln!("          evidence: {}", terms.join(", "))?;
-                }
-                if let Some(s) = &p.sentence {
-                    outln!("          sentence: {s}")?;
-                }
+                super::render::prediction(&mut out, *axis, p, "")?;
             }
         }
         let uncertain = predictions

@@ -11,6 +11,8 @@ use std::time::Instant;
 /// searches): fewer segments answer faster. Deleted documents are dropped.
 #[derive(Debug, Args)]
 pub struct CompactArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// Segments to keep [default: one per CPU, so a search can rank them in
     /// parallel]
     #[arg(long, value_name = "N")]

@@ -16,6 +16,8 @@ use std::process::ExitCode;
 /// and expected calibration error, for every configuration compared.
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
+    #[command(flatten)]
+    pub model: super::ModelOpt,
     /// Labelled corpus files [default: the corpus bundled in the binary]
     #[arg(long, num_args = 1.., value_name = "FILE")]
     pub corpus: Vec<PathBuf>,

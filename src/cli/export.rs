@@ -13,6 +13,8 @@ use std::process::ExitCode;
 /// to export.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// Export the corrected records with their trail
     #[arg(long)]
     pub corrections: bool,

@@ -16,6 +16,8 @@ use std::process::ExitCode;
 /// FILE:LINE: field: reason and skipped; the exit status is then 1.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// Input files: .jsonl, .csv, .txt or .md
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,

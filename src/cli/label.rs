@@ -21,6 +21,8 @@ use std::process::ExitCode;
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct LabelArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// The record's id
     pub id: String,
     /// New labels, as AXIS=VALUE (function=operational, mode=coordination,

@@ -34,6 +34,7 @@ macro_rules! out {
 
 mod classify;
 mod compact;
+mod completions;
 mod doctor;
 mod evaluate;
 mod export;
@@ -43,13 +44,16 @@ mod label;
 mod progress;
 mod reclassify;
 mod reindex;
+mod render;
 mod review;
 mod search;
 #[cfg(feature = "server")]
 mod serve;
+mod show;
 mod similar;
 mod stats;
 mod suggest;
+mod table;
 mod train;
 
 use anyhow::{Context, Result};
@@ -73,12 +77,9 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "partnerkb", version, about, max_term_width = 100)]
 pub struct Cli {
-    /// Index directory [default: the user's data directory]
-    #[arg(long, global = true, env = "PARTNERKB_INDEX", value_name = "DIR")]
-    pub index: Option<PathBuf>,
-    /// Model file [default: the bundled model]
-    #[arg(long, global = true, env = "PARTNERKB_MODEL", value_name = "PATH")]
-    pub model: Option<PathBuf>,
+    /// When to colour matches and headings
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: render::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -89,6 +90,8 @@ enum Command {
     Ingest(ingest::IngestArgs),
     /// Search partnerships and lessons, with type filters and facet counts
     Search(search::SearchArgs),
+    /// One record: its text, labels, the model's evidence and related lessons
+    Show(show::ShowArgs),
     /// Records most like a given one, by the meaning of their text
     Similar(similar::SimilarArgs),
     /// Count documents per kind, label and source (or describe the corpus)
@@ -120,6 +123,10 @@ enum Command {
     /// Serve the JSON API and the web page
     #[cfg(feature = "server")]
     Serve(serve::ServeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(completions::CompletionsArgs),
+    /// Print the man page
+    Man(completions::ManArgs),
 }
 
 /// Entry point used by `main`.
@@ -186,26 +193,33 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let ctx = Globals::new(cli.index.clone(), cli.model.clone());
+    let color = cli.color.stdout_colored();
+    // Each subcommand carries the options it uses; these build its context.
+    let at = |o: &IndexOpts| Globals::new(o.index.clone(), o.model.model.clone(), color);
+    let with = |o: &ModelOpt| Globals::new(None, o.model.clone(), color);
+    let plain = Globals::new(None, None, color);
     match cli.command {
-        Command::Ingest(args) => ingest::run(&ctx, args),
-        Command::Search(args) => search::run(&ctx, args),
-        Command::Similar(args) => similar::run(&ctx, args),
-        Command::Stats(args) => stats::run(&ctx, args),
-        Command::Train(args) => train::run(&ctx, args),
-        Command::Evaluate(args) => evaluate::run(&ctx, args),
-        Command::Classify(args) => classify::run(&ctx, args),
-        Command::Suggest(args) => suggest::run(&ctx, args),
-        Command::Label(args) => label::run(&ctx, args),
-        Command::Review(args) => review::run(&ctx, args),
-        Command::Reclassify(args) => reclassify::run(&ctx, args),
-        Command::Export(args) => export::run(&ctx, args),
-        Command::Reindex(args) => reindex::run(&ctx, args),
-        Command::Generate(args) => generate::run(&ctx, args),
-        Command::Doctor(args) => doctor::run(&ctx, args),
-        Command::Compact(args) => compact::run(&ctx, args),
+        Command::Ingest(args) => ingest::run(&at(&args.at), args),
+        Command::Search(args) => search::run(&at(&args.at), args),
+        Command::Show(args) => show::run(&at(&args.at), args),
+        Command::Similar(args) => similar::run(&at(&args.at), args),
+        Command::Stats(args) => stats::run(&at(&args.at), args),
+        Command::Train(args) => train::run(&plain, args),
+        Command::Evaluate(args) => evaluate::run(&with(&args.model), args),
+        Command::Classify(args) => classify::run(&with(&args.model), args),
+        Command::Suggest(args) => suggest::run(&with(&args.model), args),
+        Command::Label(args) => label::run(&at(&args.at), args),
+        Command::Review(args) => review::run(&at(&args.at), args),
+        Command::Reclassify(args) => reclassify::run(&at(&args.at), args),
+        Command::Export(args) => export::run(&at(&args.at), args),
+        Command::Reindex(args) => reindex::run(&at(&args.at), args),
+        Command::Generate(args) => generate::run(&plain, args),
+        Command::Doctor(args) => doctor::run(&at(&args.at), args),
+        Command::Compact(args) => compact::run(&at(&args.at), args),
         #[cfg(feature = "server")]
-        Command::Serve(args) => serve::run(&ctx, args),
+        Command::Serve(args) => serve::run(&at(&args.at), args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 
@@ -285,15 +299,40 @@ fn value_error(cmd: &clap::Command, e: partnerkb::typology::UnknownValue) -> cla
     clap::Error::raw(clap::error::ErrorKind::ValueValidation, format!("{e}\n")).with_cmd(cmd)
 }
 
+/// `--index` and `--model`, on the subcommands that read an index (the
+/// default index is built with the model, so both go together).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct IndexOpts {
+    /// Index directory [default: the user's data directory]
+    #[arg(long, env = "PARTNERKB_INDEX", value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelOpt,
+}
+
+/// `--model`, on the subcommands that classify.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct ModelOpt {
+    /// Model file [default: the bundled model]
+    #[arg(long, env = "PARTNERKB_MODEL", value_name = "PATH")]
+    pub model: Option<PathBuf>,
+}
+
 /// Global settings shared by the subcommands.
 pub(crate) struct Globals {
     index: Option<PathBuf>,
     model: Option<PathBuf>,
+    /// Colour on stdout (`--color`, resolved once).
+    pub(crate) color: bool,
 }
 
 impl Globals {
-    fn new(index: Option<PathBuf>, model: Option<PathBuf>) -> Self {
-        Globals { index, model }
+    fn new(index: Option<PathBuf>, model: Option<PathBuf>, color: bool) -> Self {
+        Globals {
+            index,
+            model,
+            color,
+        }
     }
 
     /// The model: `--model PATH` or the bundled one.
@@ -321,6 +360,16 @@ impl Globals {
     /// as is (created when `create`); the default one is built from the
     /// bundle on first use. An index from an older build says so.
     pub(crate) fn knowledge_base(&self, create: bool) -> Result<KnowledgeBase> {
+        let kb = self.knowledge_base_unchecked(create)?;
+        // A damaged file fails the command (exit 3, naming the file)
+        // rather than answering from what still decodes.
+        kb.check_files()?;
+        Ok(kb)
+    }
+
+    /// [`Self::knowledge_base`] without the file check: for `doctor`,
+    /// which reports damage instead of failing on it.
+    pub(crate) fn knowledge_base_unchecked(&self, create: bool) -> Result<KnowledgeBase> {
         let kb = self.open_knowledge_base(create)?;
         if let Some(note) = kb.schema_note() {
             eprintln!("partnerkb: note: {note}");

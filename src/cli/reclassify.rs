@@ -13,6 +13,8 @@ use std::process::ExitCode;
 /// interrupted run keeps what it did and can simply be run again.
 #[derive(Debug, Args)]
 pub struct ReclassifyArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// Records per commit
     #[arg(long, default_value_t = 50_000, value_name = "N")]
     pub batch_size: usize,

@@ -19,6 +19,8 @@ use std::process::ExitCode;
 /// hybrid search.
 #[derive(Debug, Args)]
 pub struct ReindexArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// Indexing memory budget in MB
     #[arg(long, default_value_t = 128, value_name = "MB")]
     pub memory_mb: usize,

@@ -14,6 +14,8 @@ use std::process::ExitCode;
 /// nothing is left to review.
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// Only labels on this axis
     #[arg(long, value_name = "AXIS")]
     pub axis: Option<String>,

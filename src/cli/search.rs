@@ -1,11 +1,11 @@
 //! `partnerkb search`
 
-use super::Globals;
+use super::{render, Globals};
 use anyhow::Result;
 use clap::Args;
 use partnerkb::index::{Retrieval, SearchRequest, SearchResults};
 use partnerkb::typology::{Axis, Class, Kind, Sector};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Search partnerships and lessons. The query uses tantivy syntax: words
@@ -15,6 +15,8 @@ use std::process::ExitCode;
 /// nothing matches.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// What to look for; empty lists the filtered set
     #[arg(default_value = "")]
     pub query: String,
@@ -98,40 +100,13 @@ pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
         serde_json::to_writer(&mut out, &results)?;
         writeln!(out)?;
     } else {
-        print_results(
-            &mut out,
-            &results,
-            args.offset,
-            std::io::stdout().is_terminal(),
-        )?;
+        print_results(&mut out, &results, args.offset, g.color)?;
     }
     Ok(if results.total == 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn highlight(snippet: &str, ranges: &[(usize, usize)], color: bool) -> String {
-    let (on, off) = if color {
-        ("\x1b[1;33m", "\x1b[0m")
-    } else {
-        ("**", "**")
-    };
-    let mut out = String::with_capacity(snippet.len() + ranges.len() * 8);
-    let mut pos = 0;
-    for &(start, end) in ranges {
-        if start < pos || end > snippet.len() {
-            continue;
-        }
-        out.push_str(&snippet[pos..start]);
-        out.push_str(on);
-        out.push_str(&snippet[start..end]);
-        out.push_str(off);
-        pos = end;
-    }
-    out.push_str(&snippet[pos..]);
-    out
 }
 
 /// Hits are numbered from `offset + 1`, so the second page goes on where
@@ -180,22 +155,7 @@ fn print_results(
             hit.score
         )?;
         let mut meta = vec![format!("id {}", hit.id)];
-        for l in &hit.labels {
-            let how = match (&l.correction, l.probability) {
-                (Some(note), _) => {
-                    let day = note.at.get(..10).unwrap_or(&note.at);
-                    let changed = if note.text_changed {
-                        ", text changed since"
-                    } else {
-                        ""
-                    };
-                    format!("corrected by {} {day}{changed}", note.by)
-                }
-                (None, Some(p)) => format!("predicted {:.0}%", p * 100.0),
-                (None, None) => "gold".into(),
-            };
-            meta.push(format!("{}: {} ({how})", l.axis, l.label));
-        }
+        meta.extend(hit.labels.iter().map(render::label));
         if let Some(source) = hit.record.get("source").and_then(|s| s.as_str()) {
             meta.push(format!("source {source}"));
         }
@@ -203,7 +163,7 @@ fn print_results(
         writeln!(
             out,
             "    {}",
-            highlight(&hit.snippet, &hit.highlights, color)
+            render::highlight(&hit.snippet, &hit.highlights, color)
         )?;
     }
     writeln!(out)?;

@@ -13,6 +13,8 @@ use std::time::Duration;
 /// otherwise. Prints `listening on http://ADDR` once ready.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// Address to listen on (port 0 picks a free port)
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,

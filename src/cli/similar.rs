@@ -14,6 +14,8 @@ use std::process::ExitCode;
 /// description. Exit status 1 when there is none.
 #[derive(Debug, Args)]
 pub struct SimilarArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// Id of the record
     pub id: String,
     /// Only partnerships or only lessons

@@ -1,5 +1,6 @@
 //! `partnerkb stats`
 
+use super::table::{Align, Table};
 use super::Globals;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -18,6 +19,8 @@ const CARD_END: &str = "<!-- stats:end -->";
 /// agreement (Cohen's kappa) between its two labelling passes.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
+    #[command(flatten)]
+    pub at: super::IndexOpts,
     /// Describe the corpus in DIR (partnerships.jsonl, lessons.jsonl,
     /// labels_a.jsonl, labels_b.jsonl) instead of the index
     #[arg(long, value_name = "DIR")]
@@ -93,17 +96,24 @@ pub fn run(g: &Globals, args: StatsArgs) -> Result<ExitCode> {
             if counts.is_empty() {
                 continue;
             }
-            outln!("\n{facet}:")?;
-            for (k, v) in counts {
-                let gold = stats.gold.get(facet).and_then(|g| g.get(k));
-                // A sector is not a label: the input gave it, or it was
-                // inferred from the partner's name.
-                let human = if facet == "sector" { "given" } else { "gold" };
-                match gold {
-                    Some(g) => outln!("  {k:<28} {v:>7}  ({g} {human})")?,
-                    None => outln!("  {k:<28} {v:>7}")?,
-                }
+            // A sector is not a label: the input gave it, or it was
+            // inferred from the partner's name.
+            let human = if facet == "sector" { "given" } else { "gold" };
+            let golds = stats.gold.get(facet);
+            let mut columns = vec![(facet.as_str(), Align::Left), ("records", Align::Right)];
+            if golds.is_some() {
+                columns.push((human, Align::Right));
             }
+            let mut table = Table::new(&columns).indent("  ");
+            for (k, v) in counts {
+                let mut row = vec![k.clone(), v.to_string()];
+                if let Some(g) = golds {
+                    row.push(g.get(k).copied().unwrap_or(0).to_string());
+                }
+                table.row(row);
+            }
+            outln!()?;
+            table.write(&mut std::io::stdout().lock())?;
         }
     }
     Ok(ExitCode::SUCCESS)

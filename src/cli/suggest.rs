@@ -1,5 +1,6 @@
 //! `partnerkb suggest`
 
+use super::table::{Align, Table};
 use super::Globals;
 use anyhow::Result;
 use clap::Args;
@@ -14,6 +15,8 @@ use std::process::ExitCode;
 /// axis), the ones whose labels would teach it most.
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
+    #[command(flatten)]
+    pub model: super::ModelOpt,
     /// Records to choose from (.jsonl or .csv)
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
@@ -77,23 +80,31 @@ pub fn run(g: &Globals, args: SuggestArgs) -> Result<ExitCode> {
     classify_stream(&model, items, &options, &mut sink, &|_| {})?;
     candidates.sort_by(|a, b| a.margin.total_cmp(&b.margin).then(a.id.cmp(&b.id)));
     candidates.truncate(args.count);
-    for s in &candidates {
-        if args.json {
+    if args.json {
+        for s in &candidates {
             outln!("{}", serde_json::to_string(s)?)?;
-        } else {
+        }
+    } else if !candidates.is_empty() {
+        let mut table = Table::new(&[
+            ("id", Align::Left),
+            ("axis", Align::Left),
+            ("margin", Align::Right),
+            ("probabilities", Align::Left),
+        ]);
+        for s in &candidates {
             let probs: Vec<String> = s
                 .probabilities
                 .iter()
                 .map(|(k, v)| format!("{k} {:.0}%", v * 100.0))
                 .collect();
-            outln!(
-                "{:<50} {:<9} margin {:.2}  {}",
-                s.id,
-                s.axis,
-                s.margin,
-                probs.join(", ")
-            )?;
+            table.row(vec![
+                s.id.clone(),
+                s.axis.clone(),
+                format!("{:.2}", s.margin),
+                probs.join(", "),
+            ]);
         }
+        table.write(&mut std::io::stdout().lock())?;
     }
     Ok(if candidates.is_empty() {
         ExitCode::from(1)

@@ -5,15 +5,18 @@
 //! restricted to human labels without a second index. Records are stored
 //! whole as JSON so that what comes out is exactly what went in.
 
+mod file_check;
 mod query;
 mod reindex;
 mod relabel;
 mod schema;
 mod search;
+mod snippet;
 mod top_hits;
 mod vectors;
 mod writer;
 
+pub use file_check::VERIFIED_FILE;
 pub use query::{Correction, QueryNotes};
 pub use reindex::{schema_version_of, ReindexReport, VERSION_FILE};
 pub use relabel::{Change, LabelRequest, ReclassifyReport};

@@ -122,6 +122,41 @@ fn without_inner_apostrophes(text: &str) -> String {
     out
 }
 
+/// Field names a user may type for the indexed fields, beside the
+/// schema's own (`title`, `body`, `id`): the record's field names.
+const FIELD_ALIASES: &[(&str, &str)] =
+    &[("name", "title"), ("description", "body"), ("text", "body")];
+
+/// `name:vaccine` is `title:vaccine`, `description:` and `text:` are
+/// `body:`; a field prefix is one that starts the query or follows a space,
+/// `(`, `+` or `-`, in any case. Anything else is left as typed.
+fn with_field_aliases(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut boundary = true;
+    'outer: while let Some(c) = rest.chars().next() {
+        if boundary {
+            for (alias, field) in FIELD_ALIASES {
+                let n = alias.len();
+                if rest.len() > n
+                    && rest.is_char_boundary(n)
+                    && rest[..n].eq_ignore_ascii_case(alias)
+                    && rest[n..].starts_with(':')
+                {
+                    out.push_str(field);
+                    rest = &rest[n..];
+                    boundary = false;
+                    continue 'outer;
+                }
+            }
+        }
+        out.push(c);
+        boundary = c.is_whitespace() || matches!(c, '(' | '+' | '-');
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// The words of a query, without any syntax: letters and digits kept,
 /// everything else a space; `AND`/`OR`/`NOT` lowercased so they are words.
 fn plain_words(text: &str) -> String {
@@ -174,7 +209,7 @@ impl KnowledgeBase {
         if text.trim().is_empty() {
             return Ok(Reading { query: None, notes });
         }
-        let query = match self.parse_strict(&without_inner_apostrophes(text)) {
+        let query = match self.parse_strict(&with_field_aliases(&without_inner_apostrophes(text))) {
             Ok(query) => query,
             Err(_) => {
                 let words = plain_words(text);
@@ -363,6 +398,17 @@ mod tests {
         assert_eq!(plain_words("water AND"), "water and");
         assert_eq!(plain_words("- + \" ( )"), "");
         assert_eq!(plain_words("title:(vaccine"), "title vaccine");
+        assert_eq!(with_field_aliases("name:vaccine"), "title:vaccine");
+        assert_eq!(
+            with_field_aliases("+Name:gavi -description:polio text:(a b)"),
+            "+title:gavi -body:polio body:(a b)"
+        );
+        // Only a field prefix is rewritten.
+        assert_eq!(
+            with_field_aliases("surname:x rename: y"),
+            "surname:x rename: y"
+        );
+        assert_eq!(with_field_aliases("name"), "name");
     }
 
     #[test]

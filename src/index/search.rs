@@ -616,8 +616,10 @@ impl KnowledgeBase {
                 if s.is_empty() {
                     lead(&body)
                 } else {
-                    let ranges = s.highlighted().iter().map(|r| (r.start, r.end)).collect();
-                    (s.fragment().to_string(), ranges, s.to_html())
+                    let ranges: Vec<(usize, usize)> =
+                        s.highlighted().iter().map(|r| (r.start, r.end)).collect();
+                    let p = super::snippet::passage(&body, s.fragment(), &ranges);
+                    (p.text, p.highlights, p.html)
                 }
             }
             None => lead(&body),

@@ -4,14 +4,14 @@
 
 use super::AppState;
 use crate::analyze::Analyzer;
-use crate::classify::AxisPrediction;
 use crate::error::{Error, InternalError, UserError};
-use crate::index::{Change, Hit, LabelRequest, Retrieval, SearchRequest, WriterOptions};
+use crate::index::{Change, LabelRequest, Retrieval, SearchRequest, WriterOptions};
 use crate::ingest::IngestOptions;
 use crate::ingest::{ingest as ingest_records, Input};
 use crate::read::{self, ColumnMap, Format};
 use crate::record::{Kind, Lesson, Partnership, Record};
 use crate::typology::{Axis, Class, Sector, UnknownValue};
+use crate::view::RecordView;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -29,10 +29,6 @@ type Shared = Arc<AppState>;
 
 /// Most hits one page of results may ask for.
 const MAX_LIMIT: usize = 100;
-/// Related records shown beside a record.
-const RELATED: usize = 5;
-/// Evidence terms per axis in record and classify responses.
-const EVIDENCE_TERMS: usize = 8;
 
 /// Every API route. Ingest reads its own body under its own deadline (see
 /// [`ingest`]); the others are bounded by [`deadline`] as a whole.
@@ -441,130 +437,20 @@ async fn similar(state: Shared, id: String, kind: Kind, p: SimilarParams) -> Api
     .await
 }
 
-fn axis_json(p: &AxisPrediction) -> Value {
-    json!({
-        "label": p.label,
-        "probability": p.probability,
-        "probabilities": p.probabilities,
-        "evidence": p.evidence,
-        "sentence": p.sentence,
-    })
-}
-
 /// The model's classification of `record` with evidence, per axis.
 fn classification(state: &AppState, record: &Record) -> Result<Value, Error> {
-    let predictions =
-        state
-            .model
-            .classify(&mut Analyzer::default(), record, 0.0, EVIDENCE_TERMS)?;
-    let map: BTreeMap<&str, Value> = predictions
-        .iter()
-        .map(|(axis, p)| (axis.name(), axis_json(p)))
-        .collect();
-    Ok(json!(map))
-}
-
-/// The label a record carries on `axis`: gold if any, else predicted.
-fn label_on(hit: &Hit, axis: Axis) -> Option<Class> {
-    hit.labels
-        .iter()
-        .filter(|l| l.axis == axis)
-        .min_by_key(|l| l.probability.is_some())
-        .map(|l| l.label)
-}
-
-/// The first `n` words of `text`.
-fn lead_words(text: &str, n: usize) -> String {
-    text.split_whitespace()
-        .take(n)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Keep letters, digits and spaces: a title used as a query must not be
-/// read as query syntax.
-fn plain_words(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect()
+    let predictions = state.model.classify(
+        &mut Analyzer::default(),
+        record,
+        0.0,
+        crate::view::EVIDENCE_TERMS,
+    )?;
+    Ok(json!(predictions))
 }
 
 fn detail(state: &AppState, id: &str, kind: Kind) -> ApiResult {
-    let hit = state.kb.get(id)?;
-    if hit.kind != kind {
-        return Err(Error::from(UserError::NotFound(id.to_string())).into());
-    }
-    let record = hit.to_record()?;
-    let classification = match classification(state, &record) {
-        Ok(v) => v,
-        // A stored record without text has labels but nothing to explain.
-        Err(e) if e.is_user_error() => Value::Null,
-        Err(e) => return Err(e.into()),
-    };
-    let related = match &record {
-        Record::Partnership(_) => related_lessons(state, &hit)?,
-        Record::Lesson(lesson) => example_partnerships(state, lesson)?,
-    };
-    Ok(Json(json!({
-        "id": hit.id,
-        "kind": hit.kind,
-        "title": hit.title,
-        "record": hit.record,
-        "labels": hit.labels,
-        "classification": classification,
-        "related": related,
-    })))
-}
-
-/// Lessons for partnerships of this record's type: the search ranks those
-/// whose `applies_to` or examples match the function and mode first.
-fn related_lessons(state: &AppState, hit: &Hit) -> Result<Vec<Hit>, Error> {
-    let req = SearchRequest {
-        kind: Some(Kind::Lesson),
-        function: label_on(hit, Axis::Function),
-        mode: label_on(hit, Axis::Mode),
-        limit: RELATED,
-        facets: false,
-        ..SearchRequest::default()
-    };
-    Ok(state.kb.search(&req)?.hits)
-}
-
-/// The lesson's named examples, then partnerships of the type it applies
-/// to that are closest to it in wording (BM25 over the lesson's leading
-/// words: its title alone is too short and too generic to rank by).
-fn example_partnerships(state: &AppState, lesson: &Lesson) -> Result<Vec<Hit>, Error> {
-    let mut out: Vec<Hit> = Vec::new();
-    for id in &lesson.examples {
-        match state.kb.get(id) {
-            Ok(hit) if hit.kind == Kind::Partnership => out.push(hit),
-            Ok(_) | Err(Error::User(UserError::NotFound(_))) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    if out.len() < RELATED {
-        let req = SearchRequest {
-            query: plain_words(&lead_words(
-                &format!("{}. {}", lesson.title, lesson.text),
-                60,
-            )),
-            kind: Some(Kind::Partnership),
-            function: lesson.applies_to.function.first().copied(),
-            mode: lesson.applies_to.mode.first().copied(),
-            limit: RELATED + out.len(),
-            facets: false,
-            ..SearchRequest::default()
-        };
-        for hit in state.kb.search(&req)?.hits {
-            if out.len() >= RELATED {
-                break;
-            }
-            if !out.iter().any(|h| h.id == hit.id) {
-                out.push(hit);
-            }
-        }
-    }
-    Ok(out)
+    let view = RecordView::load(&state.kb, &state.model, id, Some(kind))?;
+    Ok(Json(json!(view)))
 }
 
 /// `POST /api/classify` body: a description, or a whole record.
@@ -885,7 +771,7 @@ async fn review(State(state): State<Shared>, Query(p): Query<ReviewParams>) -> A
             &crate::review::ReviewRequest {
                 axis,
                 limit,
-                evidence: EVIDENCE_TERMS,
+                evidence: crate::view::EVIDENCE_TERMS,
             },
         )?;
         Ok(Json(json!(queue)))

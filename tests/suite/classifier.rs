@@ -79,9 +79,8 @@ fn damaged_or_foreign_model_files_are_clear_errors() {
         let err = Model::load(&path).expect_err(name).to_string();
         assert!(err.contains(expected), "{name}: {err}");
         let (code, _, stderr) = run(partnerkb(tmp.path())
-            .arg("--model")
-            .arg(&path)
-            .args(["classify", "a network"]));
+            .args(["classify", "a network", "--model"])
+            .arg(&path));
         assert_eq!(code, 2);
         assert!(stderr.contains(expected), "{name}: {stderr}");
     }

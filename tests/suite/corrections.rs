@@ -602,9 +602,8 @@ fn training_learns_corrections_deterministically_and_reclassify_changes_only_pre
     };
     let mode_of = |model: &Path, text: &str| -> String {
         let (code, out, err) = run(partnerkb(office.home())
-            .arg("--model")
-            .arg(model)
-            .args(["classify", "--json", text]));
+            .args(["classify", "--json", text, "--model"])
+            .arg(model));
         assert_eq!(code, 0, "{err}");
         let v: Value = serde_json::from_str(&out).unwrap();
         v["mode"]["label"].as_str().unwrap().to_string()
@@ -657,9 +656,9 @@ fn training_learns_corrections_deterministically_and_reclassify_changes_only_pre
         + &json!({"id": "gold-one", "name": "Gold One", "description": near, "labels": {"mode": before}}).to_string() + "\n").unwrap();
     office.ingest(&dup);
     let (code, out, err) = run(partnerkb(office.home())
-        .arg("--model")
+        .args(["reclassify", "--quiet", "--json", "--model"])
         .arg(&learned)
-        .args(["reclassify", "--quiet", "--json", "--index"])
+        .arg("--index")
         .arg(&office.index));
     assert_eq!(code, 0, "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();

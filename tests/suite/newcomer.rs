@@ -28,6 +28,10 @@ fn a_reader_that_closes_stdout_early_ends_every_command_quietly_with_0() {
         &["classify", "--input", registry, "--format", "csv"],
         &["suggest", "--input", registry, "-n", "1000"],
         &["generate", "--count", "20000"],
+        &["show", "meningitis-vaccine-project"],
+        &["show", "meningitis-vaccine-project", "--json"],
+        &["completions", "bash"],
+        &["man"],
     ];
     for args in commands {
         let mut child = process(tmp.path())

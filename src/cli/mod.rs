@@ -35,6 +35,7 @@ macro_rules! out {
 mod classify;
 mod compact;
 mod completions;
+mod delete;
 mod doctor;
 mod evaluate;
 mod export;
@@ -112,6 +113,8 @@ enum Command {
     Reclassify(reclassify::ReclassifyArgs),
     /// Write corrected records with their trail (corpus format)
     Export(export::ExportArgs),
+    /// Remove records from the index by id
+    Delete(delete::DeleteArgs),
     /// Rebuild an index in this build's schema from its own records
     Reindex(reindex::ReindexArgs),
     /// Write a synthetic registry for scale benchmarks
@@ -212,6 +215,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Review(args) => review::run(&at(&args.at), args),
         Command::Reclassify(args) => reclassify::run(&at(&args.at), args),
         Command::Export(args) => export::run(&at(&args.at), args),
+        Command::Delete(args) => delete::run(&at(&args.at), args),
         Command::Reindex(args) => reindex::run(&at(&args.at), args),
         Command::Generate(args) => generate::run(&plain, args),
         Command::Doctor(args) => doctor::run(&at(&args.at), args),

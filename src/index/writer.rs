@@ -159,6 +159,12 @@ impl KbWriter {
         Ok(())
     }
 
+    /// Remove the record `id` (nothing when there is none).
+    pub fn delete_id(&mut self, id: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.id, id));
+    }
+
     /// Remove every document ingested from `origin`.
     pub fn delete_origin(&mut self, origin: &str) {
         self.writer

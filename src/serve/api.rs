@@ -54,6 +54,11 @@ pub(super) fn routes(state: Shared) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(timeout, deadline));
     Router::new()
         .route("/api/ingest", post(ingest))
+        .route(
+            "/api/partnerships/{id}",
+            axum::routing::delete(delete_partnership),
+        )
+        .route("/api/lessons/{id}", axum::routing::delete(delete_lesson))
         .route("/api/partnerships/{id}/labels", post(label_partnership))
         .route("/api/lessons/{id}/labels", post(label_lesson))
         .merge(bounded)
@@ -685,6 +690,44 @@ async fn label_lesson(
     body: Body,
 ) -> ApiResult {
     label(state, id, Kind::Lesson, headers, body).await
+}
+
+async fn delete_partnership(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    delete(state, id, Kind::Partnership, headers).await
+}
+
+async fn delete_lesson(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    delete(state, id, Kind::Lesson, headers).await
+}
+
+/// Remove one record (token-guarded, as every write): 404 when the index
+/// has no record of that kind with that id.
+async fn delete(state: Shared, id: String, kind: Kind, headers: HeaderMap) -> ApiResult {
+    authorised(&state, &headers)?;
+    let _writer = state.ingest_lock.lock().await;
+    let work = state.clone();
+    blocking(move || {
+        let report = work.kb.delete(
+            std::slice::from_ref(&id),
+            Some(kind),
+            &WriterOptions::default(),
+        )?;
+        if report.deleted.is_empty() {
+            return Err(Error::from(UserError::NotFound(id)).into());
+        }
+        Ok(Json(
+            json!({ "id": id, "deleted": true, "total": work.kb.num_docs() }),
+        ))
+    })
+    .await
 }
 
 /// Record a correction: journaled and synced, then committed to the index,

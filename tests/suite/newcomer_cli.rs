@@ -318,3 +318,35 @@ fn snippets_start_at_a_sentence_or_with_context_and_mark_what_is_left_out() {
         );
     }
 }
+
+#[test]
+fn delete_removes_records_by_id_in_one_commit_and_names_those_not_found() {
+    let (tmp, index) = corpus_index();
+    let before = crate::util::total(tmp.path(), &index);
+    let (code, out, err) = cli(
+        tmp.path(),
+        &index,
+        &[
+            "delete",
+            "meningitis-vaccine-project",
+            "no-such-id",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["deleted"],
+        serde_json::json!(["meningitis-vaccine-project"])
+    );
+    assert_eq!(v["missing"], serde_json::json!(["no-such-id"]));
+    assert!(err.contains("no-such-id"), "{err}");
+    assert_eq!(crate::util::total(tmp.path(), &index), before - 1);
+    let (code, _, _) = cli(tmp.path(), &index, &["show", "meningitis-vaccine-project"]);
+    assert_eq!(code, 2);
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .args(["delete", "--index"])
+        .arg(&index));
+    assert_eq!(code, 2);
+    assert!(err.contains("<ID>"), "{err}");
+}

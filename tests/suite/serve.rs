@@ -585,3 +585,47 @@ fn similar_endpoints_answer_for_records_of_their_kind() {
     );
     assert_error(status, &body, 400, "limit");
 }
+
+fn delete(s: &Server, path: &str, token: Option<&str>) -> (u16, Value) {
+    let mut req = agent().delete(format!("{}{path}", s.base));
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    json_of(req.call())
+}
+
+#[test]
+fn delete_removes_a_record_only_with_the_token_and_of_its_own_kind() {
+    let s = start_with(&["--vectors", "off"], &["--write-token", "del-token"]);
+    let id = "meningitis-vaccine-project";
+    let total = get(&s, "/api/stats").1["total"].as_u64().unwrap();
+    let (st, e) = delete(&s, &format!("/api/partnerships/{id}"), None);
+    assert_error(st, &e, 403, "token");
+    let (st, e) = delete(&s, &format!("/api/partnerships/{id}"), Some("wrong"));
+    assert_error(st, &e, 403, "token");
+    // A partnership is not deleted through the lessons route.
+    let (st, _) = delete(&s, &format!("/api/lessons/{id}"), Some("del-token"));
+    assert_eq!(st, 404);
+    assert_eq!(get(&s, &format!("/api/partnerships/{id}")).0, 200);
+    let (st, body) = delete(&s, &format!("/api/partnerships/{id}"), Some("del-token"));
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["deleted"], true);
+    assert_eq!(body["total"].as_u64(), Some(total - 1));
+    assert_eq!(get(&s, &format!("/api/partnerships/{id}")).0, 404);
+    let (_, found) = get(&s, "/api/search?q=MenAfriVac&retrieval=lexical");
+    assert!(
+        !found["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == id),
+        "{found}"
+    );
+    assert_eq!(get(&s, "/api/stats").1["total"].as_u64(), Some(total - 1));
+    let (st, e) = delete(&s, &format!("/api/partnerships/{id}"), Some("del-token"));
+    assert_error(st, &e, 404, id);
+    // A read-only server refuses.
+    let read_only = start_with(&["--vectors", "off"], &[]);
+    let (st, e) = delete(&read_only, &format!("/api/partnerships/{id}"), Some("x"));
+    assert_error(st, &e, 403, "read-only");
+}

@@ -22,6 +22,8 @@ mod ingest_search;
 mod newcomer;
 #[path = "suite/newcomer_cli.rs"]
 mod newcomer_cli;
+#[path = "suite/readme.rs"]
+mod readme;
 #[path = "suite/real_text.rs"]
 mod real_text;
 #[path = "suite/registry.rs"]

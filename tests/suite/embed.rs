@@ -27,7 +27,9 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 #[test]
 fn parity_with_the_reference_embeddings() {
     let Some(path) = shared("embedding-reference.jsonl") else {
-        eprintln!("skipped: ../shared/embedding-reference.jsonl is absent");
+        crate::util::skip_notice(
+            "skipped the embedding parity check: ../shared/embedding-reference.jsonl is absent",
+        );
         return;
     };
     let references: Vec<Reference> = std::fs::read_to_string(&path)

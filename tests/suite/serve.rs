@@ -483,7 +483,9 @@ fn web_page_works_in_headless_chromium() {
         if std::env::var_os("PARTNERKB_REQUIRE_BROWSER").is_some() {
             panic!("browser test {why}");
         }
-        eprintln!("SKIPPED web_page_works_in_headless_chromium: {why}");
+        crate::util::skip_notice(&format!(
+            "SKIPPED web_page_works_in_headless_chromium: {why}"
+        ));
         return;
     }
     let s = start(&["--write-token", "browser-token"]);

@@ -138,3 +138,11 @@ pub fn json_of(
     let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
     (status, value)
 }
+
+/// Say that a test skipped, where `cargo test` shows it: libtest captures
+/// what `eprintln!` prints (shown only for failing tests or with
+/// `--nocapture`), not writes to the stderr handle itself.
+pub fn skip_notice(notice: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "\nnote: {notice}");
+}

@@ -41,10 +41,15 @@ fn sentence_start(body: &str, at: usize) -> Option<usize> {
     let window = &body[lo..at];
     let cut = window
         .rmatch_indices(['.', '?', '!', ';', '\n'])
-        .find(|(i, _)| {
-            // A full stop ends a sentence when a space follows it (not
-            // `U.S.` or `2.5`).
-            window[i + 1..].starts_with(char::is_whitespace) || window[*i..].starts_with('\n')
+        .find(|(i, m)| {
+            // A full stop ends a sentence when a space and a capital or a
+            // digit follow it (not `U.S. agency` or `2.5`).
+            let after = &body[lo + i + m.len()..];
+            matches!(*m, ";" | "\n")
+                || (after.starts_with(char::is_whitespace)
+                    && after
+                        .trim_start()
+                        .starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()))
         })
         .map(|(i, m)| lo + i + m.len());
     match cut {
@@ -202,7 +207,9 @@ mod tests {
         let body = format!("{} audit {}", "word ".repeat(80), "more ".repeat(80));
         let at = body.find("audit").unwrap();
         let p = passage(&body, &body[at..at + 5], &[(0, 5)]);
-        assert!(p.text.starts_with("… audit"), "{}", p.text);
+        // No sentence start in reach: a few words of context, marked cut.
+        assert!(p.text.starts_with("… word word"), "{}", p.text);
+        assert!(marked(&p).ends_with(" [audit] …"), "{}", marked(&p));
         assert!(p.text.ends_with(" …"));
     }
 }

@@ -74,6 +74,13 @@ pub enum UserError {
     /// A record in an input file is invalid.
     #[error(transparent)]
     Record(#[from] RecordError),
+    /// `--strict` input with invalid records: every one of them, and
+    /// nothing was written.
+    #[error("{}", rejected_message(errors))]
+    Rejected {
+        /// Each invalid record, in input order.
+        errors: Vec<RecordError>,
+    },
     /// A corpus file to train or evaluate on has invalid records: a
     /// corpus must be clean. All of the file's errors are kept.
     #[error("{}: {} invalid record(s); fix them before training", path.display(), errors.len())]
@@ -161,6 +168,7 @@ impl UserError {
     pub fn code(&self) -> &'static str {
         match self {
             UserError::Record(_) => "invalid_record",
+            UserError::Rejected { .. } => "rejected",
             UserError::InvalidCorpus { .. } => "invalid_corpus",
             UserError::Input { .. } => "unreadable_input",
             UserError::UnknownFormat { .. } => "unknown_format",
@@ -307,6 +315,21 @@ impl From<tantivy::TantivyError> for Error {
 
 /// Shorthand used throughout the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `3 invalid record(s) under --strict, nothing was written: a.jsonl:2: id: …;
+/// a.jsonl:5: …` (the first 20 named; a caller wanting all has them).
+fn rejected_message(errors: &[RecordError]) -> String {
+    const SHOWN: usize = 20;
+    let mut listed: Vec<String> = errors.iter().take(SHOWN).map(|e| e.to_string()).collect();
+    if errors.len() > SHOWN {
+        listed.push(format!("and {} more", errors.len() - SHOWN));
+    }
+    format!(
+        "{} invalid record(s) under --strict, nothing was written: {}",
+        errors.len(),
+        listed.join("; ")
+    )
+}
 
 #[cfg(test)]
 mod tests {

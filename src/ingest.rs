@@ -263,9 +263,14 @@ pub fn ingest_with_vectors<'p>(
                 report.read += 1;
                 match item {
                     Ok(located) => valid.push(located),
-                    Err(e) if options.strict => return Err(e.into()),
                     Err(e) => report.rejected.push(e),
                 }
+            }
+            // Under `strict` one bad record fails the whole input, but the
+            // reading goes on so that every bad line is reported at once;
+            // nothing more is indexed (and nothing was committed).
+            if options.strict && !report.rejected.is_empty() {
+                continue;
             }
             for located in &valid {
                 let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -325,6 +330,13 @@ pub fn ingest_with_vectors<'p>(
                 since_commit = 0;
             }
         }
+    }
+    if options.strict && !report.rejected.is_empty() {
+        // Dropping the writer without a commit discards what it holds.
+        return Err(crate::error::UserError::Rejected {
+            errors: std::mem::take(&mut report.rejected),
+        }
+        .into());
     }
     writer.commit()?;
     writer.finish()?;

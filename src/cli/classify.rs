@@ -310,6 +310,15 @@ fn classify_file(
     });
     progress.finish();
     if let Some(e) = failure {
+        if args.strict {
+            // --strict promises all or nothing: no partial output file
+            // and no rejects file are left behind.
+            drop(sink);
+            drop(rejects.writer.take());
+            for path in args.output.iter().chain(rejects.path.iter()) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
         return Err(e);
     }
     let summary = summary?;

@@ -87,6 +87,9 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
     } else {
         Some(g.model()?)
     };
+    // Only an index named with --index is removed again under --strict
+    // (never the default one, which is built from the bundle).
+    let created = g.index.as_ref().is_some_and(|dir| !dir.exists());
     let kb = g.knowledge_base(true)?;
     let options = IngestOptions {
         strict: args.strict,
@@ -114,9 +117,19 @@ pub fn run(g: &Globals, args: IngestArgs) -> Result<ExitCode> {
     progress.finish();
     let report = match report {
         Ok(r) => r,
-        Err(partnerkb::Error::User(partnerkb::UserError::Record(e))) if args.strict => {
-            eprintln!("{e}");
-            eprintln!("partnerkb: --strict: input rejected, nothing was committed");
+        Err(partnerkb::Error::User(partnerkb::UserError::Rejected { errors })) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!(
+                "partnerkb: --strict: {} invalid record(s), input rejected, nothing was committed",
+                errors.len()
+            );
+            if created {
+                // The index this command made holds nothing: leave no
+                // empty index behind.
+                let _ = std::fs::remove_dir_all(kb.path());
+            }
             return Ok(ExitCode::from(2));
         }
         Err(e) => return Err(e.into()),

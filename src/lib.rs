@@ -39,6 +39,7 @@ pub mod corpus;
 pub mod corrections;
 pub mod embed;
 pub mod error;
+pub mod export;
 pub mod gazetteer;
 pub mod generate;
 pub mod index;

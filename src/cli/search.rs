@@ -3,6 +3,7 @@
 use super::{render, Globals};
 use anyhow::Result;
 use clap::Args;
+use partnerkb::export::ExportFormat;
 use partnerkb::index::{Retrieval, SearchRequest, SearchResults};
 use partnerkb::typology::{Axis, Class, Kind, Sector};
 use std::io::Write;
@@ -60,6 +61,11 @@ pub struct SearchArgs {
     /// vectors says so on stderr)
     #[arg(long, value_parser = ["lexical", "semantic", "hybrid"])]
     pub retrieval: Option<String>,
+    /// Write every match (not a page: --limit and --offset are ignored)
+    /// as CSV or JSONL rows, with each axis's label, origin, probability
+    /// and review flag, the URL and the source
+    #[arg(long, value_parser = ["csv", "jsonl"], conflicts_with = "json")]
+    pub format: Option<String>,
 }
 
 impl SearchArgs {
@@ -83,6 +89,18 @@ pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
     let req = args.request();
     let kb = g.knowledge_base(false)?;
     let asked = args.retrieval.as_deref().and_then(Retrieval::parse);
+    if let Some(format) = args.format.as_deref().and_then(ExportFormat::parse) {
+        let model = g.model()?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let rows = partnerkb::export::export(&kb, &req, asked, Some(&model), format, &mut out)?;
+        out.flush()?;
+        eprintln!("partnerkb: {rows} matching record(s) written");
+        return Ok(if rows == 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     let mut results = kb.search_as_asked(&req, asked)?;
     // `-n 0` asks for the count alone (the index needs a limit of at
     // least one, so the hit it gives is dropped here).
@@ -101,6 +119,17 @@ pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
         writeln!(out)?;
     } else {
         print_results(&mut out, &results, args.offset, g.color)?;
+    }
+    if results.total == 0 && !args.json {
+        // Filters that found nothing: say which one to drop.
+        for r in kb.relaxations(&req, asked)? {
+            let flag = match r.filter {
+                "gold_only" => "--gold-only".to_string(),
+                name => format!("--{name} {}", r.value),
+            };
+            let more = if r.total_exact { "" } else { "more than " };
+            eprintln!("partnerkb: without {flag}: {more}{} matching", r.total);
+        }
     }
     Ok(if results.total == 0 {
         ExitCode::from(1)

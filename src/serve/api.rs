@@ -5,6 +5,7 @@
 use super::AppState;
 use crate::analyze::Analyzer;
 use crate::error::{Error, InternalError, UserError};
+use crate::export::ExportFormat;
 use crate::index::{Change, LabelRequest, Retrieval, SearchRequest, WriterOptions};
 use crate::ingest::IngestOptions;
 use crate::ingest::{ingest as ingest_records, Input};
@@ -260,6 +261,9 @@ struct SearchParams {
     /// `lexical`, `semantic` or `hybrid`; by default hybrid when the index
     /// holds vectors, else lexical.
     retrieval: Option<String>,
+    /// `csv` or `jsonl`: the whole matching set as rows (see
+    /// [`crate::export`]), streamed, instead of a page of JSON.
+    format: Option<String>,
 }
 
 /// Form fields arrive as empty strings when unset.
@@ -277,7 +281,7 @@ fn parse_class(axis: Axis, value: Option<String>) -> ApiResult<Option<Class>> {
         .transpose()?)
 }
 
-async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> ApiResult {
+async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> ApiResult<Response> {
     let limit = p.limit.unwrap_or(10);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ApiError::bad_request(format!(
@@ -304,11 +308,24 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
         offset: p.offset,
         facets: p.facets.unwrap_or(true),
     };
+    if let Some(name) = non_empty(p.format) {
+        let format = ExportFormat::parse(&name).ok_or_else(|| {
+            ApiError::bad_request(format!("format must be csv or jsonl, not `{name}`"))
+        })?;
+        return Ok(export_response(state, req, asked, format));
+    }
     blocking(move || {
         let results = state.kb.search_as_asked(&req, asked)?;
         let mut notes = results.notes.lines();
         notes.extend(results.retrieval.as_ref().and_then(|r| r.note.clone()));
+        // Nothing found under filters: which one to drop, for how many.
+        let relax = if results.total == 0 {
+            state.kb.relaxations(&req, asked)?
+        } else {
+            Vec::new()
+        };
         Ok(Json(json!({
+            "relax": relax,
             "total": results.total,
             "total_exact": results.total_exact,
             "offset": req.offset,
@@ -322,6 +339,93 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
         })))
     })
     .await
+    .map(IntoResponse::into_response)
+}
+
+/// What an export writes into: chunks sent to the response body as they
+/// fill, so a large export streams in bounded memory, and a client that
+/// goes away ends it (the send fails, the export stops on the write
+/// error).
+struct ChannelWriter {
+    buffer: Vec<u8>,
+    sender: tokio::sync::mpsc::Sender<Vec<u8>>,
+}
+
+/// Bytes gathered before a chunk is sent.
+const EXPORT_CHUNK: usize = 64 << 10;
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= EXPORT_CHUNK {
+            self.flush()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::take(&mut self.buffer);
+        self.sender
+            .blocking_send(chunk)
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+/// `GET /api/search?…&format=csv|jsonl`: the export runs on the blocking
+/// pool and streams through a small channel. Its status is 200 once
+/// started; a failure midway ends the body early (the rows so far are
+/// whole) and is logged.
+fn export_response(
+    state: Shared,
+    req: SearchRequest,
+    asked: Option<Retrieval>,
+    format: ExportFormat,
+) -> Response {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut writer = ChannelWriter {
+            buffer: Vec::new(),
+            sender,
+        };
+        let result = crate::export::export(
+            &state.kb,
+            &req,
+            asked,
+            Some(&state.model),
+            format,
+            &mut writer,
+        )
+        .and_then(|_| {
+            std::io::Write::flush(&mut writer).map_err(|e| InternalError::Output(e).into())
+        });
+        if let Err(e) = result {
+            if !matches!(&e, Error::Internal(InternalError::Output(io)) if io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                eprintln!("partnerkb: export failed: {e}");
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver
+            .recv()
+            .await
+            .map(|chunk| (Ok::<_, std::io::Error>(chunk), receiver))
+    });
+    let extension = match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Jsonl => "jsonl",
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, format.content_type())
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"partnerkb-search.{extension}\""),
+        )
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 /// The typology the server was built with, so the page draws its filters,

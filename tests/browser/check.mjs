@@ -504,6 +504,42 @@ await step('the review walks through predicted labels: confirm one, change one, 
   assert(await page.getByTestId(`confirm-${changed.split(':')[1]}`).isVisible(), 'the record view offers Confirm per axis');
 });
 
+await step('Back undoes a filter, Export gives every result as CSV, an empty search offers a filter to drop', async () => {
+  await page.goto(BASE.href, { waitUntil: 'load' });
+  await displayedTotal();
+  await page.getByTestId('search-input').fill(QUERY);
+  const all = await searchDone(() => page.getByTestId('search-input').press('Enter'), { q: QUERY });
+  const chips = await page.locator('[data-axis="mode"].chip').evaluateAll((nodes) => nodes
+    .map((n) => ({ value: n.dataset.value, count: Number(n.dataset.count) }))
+    .sort((a, b) => b.count - a.count));
+  const value = chips[0].value;
+  const chip = page.getByTestId(`chip-mode-${value}`);
+  const filtered = await searchDone(() => chip.click(), { q: QUERY, mode: value });
+  const back = await searchDone(() => page.goBack(), { q: QUERY, mode: '' });
+  assert(back === all, `Back shows ${back} results, before the filter there were ${all}`);
+  assert(await chip.getAttribute('aria-pressed') === 'false', 'after Back the chip is still pressed');
+  const forward = await searchDone(() => page.goForward(), { q: QUERY, mode: value });
+  assert(forward === filtered, `Forward shows ${forward}, the filtered search had ${filtered}`);
+
+  const link = page.getByTestId('export-csv');
+  assert(await link.isVisible(), 'no Export button beside the results');
+  const href = await link.getAttribute('href');
+  const csv = await (await fetch(new URL(href, page.url()))).text();
+  const rows = csv.trim().split('\n');
+  assert(rows[0].startsWith('rank,id,kind,title'), `the export's header: ${rows[0]}`);
+  assert(rows.length - 1 === filtered, `the export holds ${rows.length - 1} rows, the page shows ${filtered} results`);
+
+  await page.goto(new URL('?kind=partnership&challenge=accountability', BASE).href, { waitUntil: 'load' });
+  const none = await displayedTotal();
+  assert(none === 0, `partnerships with a lesson challenge: ${none} results`);
+  const relax = page.getByTestId('relax-challenge');
+  await relax.waitFor({ state: 'visible' });
+  const announced = Number(await relax.getAttribute('data-total'));
+  const after = await searchDone(() => relax.click(), { kind: 'partnership', challenge: '' });
+  assert(after === announced && after > 0, `dropping the challenge gives ${after}, the button said ${announced}`);
+  await page.screenshot({ path: path.join(SHOTS, 'history-export.png') });
+});
+
 await step('no request left this server', async () => {
   assert(foreignRequests.length === 0, `requests to other hosts: ${foreignRequests.join(', ')}`);
 });

@@ -350,3 +350,104 @@ fn delete_removes_records_by_id_in_one_commit_and_names_those_not_found() {
     assert_eq!(code, 2);
     assert!(err.contains("<ID>"), "{err}");
 }
+
+#[test]
+fn strict_leaves_nothing_behind_and_ingest_names_every_bad_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("in.csv");
+    std::fs::write(
+        &csv,
+        "id,name,description,start_year\na,Alpha,A fund that runs clinics.,2001\nb,Beta,A network that shares data.,abc\n",
+    )
+    .unwrap();
+    let output = tmp.path().join("typed.csv");
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .args(["classify", "--strict", "--input"])
+        .arg(&csv)
+        .arg("--output")
+        .arg(&output));
+    assert_eq!(code, 2, "{err}");
+    assert!(!output.exists(), "a partial output file is left behind");
+    assert!(!tmp.path().join("typed.csv.rejects.csv").exists());
+
+    let jsonl = tmp.path().join("in.jsonl");
+    std::fs::write(
+        &jsonl,
+        concat!(
+            r#"{"id":"a","name":"A","description":"A fund that runs clinics."}"#,
+            "\n",
+            r#"{"id":"B!","name":"B","description":"q"}"#,
+            "\n",
+            r#"{"id":"c","name":"","description":"w"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let index = tmp.path().join("new-index");
+    let (code, _, err) = run(partnerkb(tmp.path())
+        .args(["ingest", "--strict", "--index"])
+        .arg(&index)
+        .arg(&jsonl));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("in.jsonl:2: id") && err.contains("in.jsonl:3: name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 invalid record(s)") && err.contains("nothing was committed"),
+        "{err}"
+    );
+    assert!(!index.exists(), "an empty index is left behind");
+}
+
+#[test]
+fn search_format_csv_writes_every_match_and_an_empty_filtered_search_says_what_to_drop() {
+    let (tmp, index) = corpus_index();
+    let total = search_json(tmp.path(), &index, &["water", "--retrieval", "lexical"])["total"]
+        .as_u64()
+        .unwrap();
+    let (code, out, err) = cli(
+        tmp.path(),
+        &index,
+        &[
+            "search",
+            "water",
+            "--retrieval",
+            "lexical",
+            "-n",
+            "3",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    assert_eq!(&reader.headers().unwrap()[1], "id");
+    assert_eq!(
+        reader.records().count() as u64,
+        total,
+        "-n does not cut an export"
+    );
+    assert!(
+        err.contains(&format!("{total} matching record(s) written")),
+        "{err}"
+    );
+    let (code, out, err) = cli(
+        tmp.path(),
+        &index,
+        &[
+            "search",
+            "",
+            "--kind",
+            "partnership",
+            "--challenge",
+            "accountability",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("without --kind partnership: "), "{err}");
+    assert!(
+        err.contains("without --challenge accountability: 511 matching"),
+        "{err}"
+    );
+}

@@ -631,3 +631,100 @@ fn delete_removes_a_record_only_with_the_token_and_of_its_own_kind() {
     let (st, e) = delete(&read_only, &format!("/api/partnerships/{id}"), Some("x"));
     assert_error(st, &e, 403, "read-only");
 }
+
+fn get_text(s: &Server, path: &str) -> (u16, String) {
+    match agent().get(format!("{}{path}", s.base)).call() {
+        Ok(mut r) => (r.status().as_u16(), r.body_mut().read_to_string().unwrap()),
+        Err(ureq::Error::StatusCode(code)) => (code, String::new()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn export_streams_the_whole_matching_set_in_the_search_order() {
+    let s = start_with(&["--vectors", "off"], &[]);
+    let query = "/api/search?q=water&retrieval=lexical";
+    let total = get(&s, query).1["total"].as_u64().unwrap();
+    assert!(total > 20, "{total}");
+    // The search's own order, page by page.
+    let mut ids = Vec::new();
+    while (ids.len() as u64) < total {
+        let (_, page) = get(&s, &format!("{query}&limit=100&offset={}", ids.len()));
+        let hits = page["hits"].as_array().unwrap();
+        assert!(!hits.is_empty());
+        ids.extend(hits.iter().map(|h| h["id"].as_str().unwrap().to_string()));
+    }
+    let (status, csv) = get_text(&s, &format!("{query}&format=csv&limit=1"));
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    for column in [
+        "id",
+        "function",
+        "function_origin",
+        "function_probability",
+        "function_review",
+        "mode_review",
+        "url",
+    ] {
+        assert!(
+            header.iter().any(|h| h == column),
+            "no {column} in {header:?}"
+        );
+    }
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let exported: Vec<String> = rows.iter().map(|r| r[1].to_string()).collect();
+    assert_eq!(exported, ids, "the export is not the search's full result");
+    assert_eq!(&rows[0][0], "1");
+    let (status, jsonl) = get_text(&s, &format!("{query}&format=jsonl"));
+    assert_eq!(status, 200);
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len() as u64, total);
+    assert_eq!(lines[0]["id"], ids[0].as_str());
+    let (status, body) = get(&s, &format!("{query}&format=xlsx"));
+    assert_error(status, &body, 400, "csv or jsonl");
+}
+
+#[test]
+fn a_filtered_search_that_finds_nothing_names_each_filter_to_drop_and_its_count() {
+    let s = start_with(&["--vectors", "off"], &[]);
+    // Partnerships carry no lesson challenge: nothing matches both.
+    let (status, body) = get(
+        &s,
+        "/api/search?kind=partnership&challenge=accountability&gold_only=true",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(body["total"], 0);
+    let relax = body["relax"].as_array().unwrap();
+    let names: Vec<&str> = relax
+        .iter()
+        .map(|r| r["filter"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"kind") && names.contains(&"challenge"),
+        "{body}"
+    );
+    for r in relax {
+        let filter = r["filter"].as_str().unwrap();
+        let rest: Vec<(&str, &str)> = [
+            ("kind", "partnership"),
+            ("challenge", "accountability"),
+            ("gold_only", "true"),
+        ]
+        .into_iter()
+        .filter(|(k, _)| *k != filter)
+        .collect();
+        let query: Vec<String> = rest.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let without = get(&s, &format!("/api/search?{}", query.join("&"))).1;
+        assert_eq!(
+            r["total"], without["total"],
+            "dropping {filter}: {r} vs {without}"
+        );
+    }
+    // A search that finds something has nothing to suggest.
+    let (_, found) = get(&s, "/api/search?kind=partnership");
+    assert_eq!(found["relax"], serde_json::json!([]));
+}

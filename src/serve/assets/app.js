@@ -248,8 +248,22 @@
     const ref = recordRef === undefined ? currentRecordRef() : recordRef;
     if (ref) params.set('record', ref);
     const query = params.toString();
-    window.history.replaceState(null, '', query ? `?${query}` : window.location.pathname);
+    const url = query ? `?${query}` : window.location.pathname;
+    // A new search or filter is a new history entry, so Back undoes it;
+    // opening a record, paging back from history or rewriting the same
+    // search only replaces the current one.
+    const searchPart = (search) => {
+      const p = new URLSearchParams(search);
+      p.delete('record');
+      return p.toString();
+    };
+    const changed = searchPart(query) !== searchPart(window.location.search);
+    if (changed && !restoringHistory) window.history.pushState(null, '', url);
+    else window.history.replaceState(null, '', url);
   }
+
+  /** True while the page follows Back/Forward (nothing new to push). */
+  let restoringHistory = false;
 
   // ---- Filters ------------------------------------------------------------
 
@@ -486,11 +500,45 @@
     const hits = (data && data.hits) || [];
     for (const hit of hits) list.append(resultItem(hit));
     if (data && hits.length === 0) {
-      list.append(el('li', { class: 'empty-state' },
-        el('p', { text: 'Nothing matches this search.' }),
-        el('p', { class: 'muted', text: 'Check the spelling, use fewer or more general words, or clear the filters on the left.' })));
+      const relax = Array.isArray(data.relax) ? data.relax : [];
+      const item = el('li', { class: 'empty-state', 'data-testid': 'empty-state' },
+        el('p', { text: 'Nothing matches this search.' }));
+      if (relax.length) {
+        // The server counted what each filter's removal would give.
+        item.append(el('p', { class: 'muted', text: 'Drop one filter:' }),
+          el('ul', { class: 'relax-list' }, relax.map((r) => el('li', {},
+            el('button', {
+              type: 'button',
+              class: 'small-button',
+              'data-testid': `relax-${r.filter}`,
+              'data-total': String(r.total),
+              text: `Without ${r.filter === 'gold_only' ? 'human labels only' : `${axisName(r.filter)}: ${valueName(r.value)}`} (${r.total_exact ? '' : 'more than '}${fmt(r.total)})`,
+              onclick: () => {
+                if (r.filter === 'gold_only') state.gold_only = false;
+                else state[r.filter] = '';
+                state.offset = 0;
+                syncControls();
+                runSearch({ focusResults: true });
+              },
+            })))));
+      } else {
+        item.append(el('p', { class: 'muted', text: 'Check the spelling, use fewer or more general words, or clear the filters on the left.' }));
+      }
+      list.append(item);
     }
     renderPager(data);
+    // The whole matching set, not the page, as the server writes it.
+    const exportLink = $('export-csv');
+    const total = data ? Number(data.total) || 0 : 0;
+    exportLink.hidden = total === 0;
+    if (total) {
+      const params = new URLSearchParams(searchQuery());
+      params.delete('limit');
+      params.delete('offset');
+      params.set('format', 'csv');
+      exportLink.href = `api/search?${params.toString()}`;
+      exportLink.setAttribute('aria-label', `Export all ${fmt(total)} results as CSV`);
+    }
   }
 
   function partnershipMeta(record) {
@@ -1350,6 +1398,22 @@
       if (split > 0 && id && (kind === 'partnership' || kind === 'lesson')) openRecord(kind, id);
     }
   }
+
+  // Back and Forward walk through searches: restore the state the URL
+  // holds, search again, and open or close the record it names.
+  window.addEventListener('popstate', () => {
+    restoringHistory = true;
+    try {
+      const recordRef = readUrl();
+      syncControls();
+      runSearch();
+      const split = recordRef ? recordRef.indexOf(':') : -1;
+      if (split > 0) openRecord(recordRef.slice(0, split), recordRef.slice(split + 1));
+      else closeRecord();
+    } finally {
+      restoringHistory = false;
+    }
+  });
 
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', init);

@@ -32,6 +32,10 @@ fn a_reader_that_closes_stdout_early_ends_every_command_quietly_with_0() {
         &["show", "meningitis-vaccine-project", "--json"],
         &["completions", "bash"],
         &["man"],
+        &["similar", "meningitis-vaccine-project"],
+        &["review", "-n", "50"],
+        &["search", "water", "--format", "csv"],
+        &["search", "water", "--format", "jsonl"],
     ];
     for args in commands {
         let mut child = process(tmp.path())

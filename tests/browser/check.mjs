@@ -292,6 +292,16 @@ await step('paging moves by the page size', async () => {
   assert(JSON.stringify(ids) === JSON.stringify(api.body.hits.map((h) => h.id)),
     'page 2 differs from the API\'s offset=10');
   await searchDone(() => page.getByTestId('prev-page').click(), { offset: '0' });
+  // 25 a page, then page 3 by its number: the API's limit=25&offset=50.
+  await searchDone(() => page.getByTestId('page-size').selectOption('25'), { limit: '25', offset: '0' });
+  assert((await resultIds()).length === 25, 'a page of 25 does not list 25 results');
+  await searchDone(() => page.getByTestId('page-3').click(), { limit: '25', offset: '50' });
+  const third = await apiGet('api/search', { q: '', offset: '50', limit: '25' });
+  assert(JSON.stringify(await resultIds()) === JSON.stringify(third.body.hits.map((h) => h.id)),
+    'page 3 of 25 differs from the API\'s offset=50&limit=25');
+  assert(await page.getByTestId('page-3').getAttribute('aria-current') === 'page', 'page 3 is not marked current');
+  assert(new URL(page.url()).searchParams.get('limit') === '25', 'the page size is not in the URL');
+  await searchDone(() => page.getByTestId('page-size').selectOption('10'), { limit: '10', offset: '50' });
   await searchDone(async () => {
     await page.getByTestId('search-input').fill(QUERY);
     await page.getByTestId('search-input').press('Enter');

@@ -203,6 +203,8 @@
   // ---- Search state -------------------------------------------------------
 
   const PAGE_SIZE = 10;
+  /** Page sizes offered beside the pager (the API allows up to 100). */
+  const PAGE_SIZES = [10, 25, 50, 100];
   const state = {
     q: '',
     kind: '',
@@ -212,6 +214,7 @@
     sector: '',
     gold_only: false,
     offset: 0,
+    limit: PAGE_SIZE,
   };
 
   function searchQuery(overrides = {}) {
@@ -222,7 +225,7 @@
       if (s[key]) params.set(key, s[key]);
     }
     if (s.gold_only) params.set('gold_only', 'true');
-    params.set('limit', String(overrides.limit || PAGE_SIZE));
+    params.set('limit', String(overrides.limit || s.limit || PAGE_SIZE));
     params.set('offset', String(s.offset || 0));
     return params.toString();
   }
@@ -236,6 +239,8 @@
     state.gold_only = params.get('gold_only') === 'true';
     const offset = Number.parseInt(params.get('offset') || '0', 10);
     state.offset = Number.isFinite(offset) && offset > 0 ? offset : 0;
+    const limit = Number.parseInt(params.get('limit') || '', 10);
+    state.limit = PAGE_SIZES.includes(limit) ? limit : PAGE_SIZE;
     return params.get('record');
   }
 
@@ -245,6 +250,7 @@
     for (const key of ['kind', ...FACET_AXES]) if (state[key]) params.set(key, state[key]);
     if (state.gold_only) params.set('gold_only', 'true');
     if (state.offset) params.set('offset', String(state.offset));
+    if (state.limit !== PAGE_SIZE) params.set('limit', String(state.limit));
     const ref = recordRef === undefined ? currentRecordRef() : recordRef;
     if (ref) params.set('record', ref);
     const query = params.toString();
@@ -378,6 +384,7 @@
 
   function syncControls() {
     $('q').value = state.q;
+    $('page-size').value = String(state.limit);
     $('gold-only').checked = state.gold_only;
     for (const radio of document.querySelectorAll('input[name="kind"]')) {
       radio.checked = radio.value === state.kind;
@@ -415,6 +422,12 @@
     searchAbort = controller;
     const list = $('results');
     list.setAttribute('aria-busy', 'true');
+    // Until the answer comes, nothing to page through; on the first
+    // search, say that one is running.
+    $('prev-page').disabled = true;
+    $('next-page').disabled = true;
+    const count = $('result-count');
+    if (count.dataset.total === undefined) count.textContent = 'Searching…';
     writeUrl();
     renderActiveFilters();
     try {
@@ -630,17 +643,45 @@
     const info = $('page-info');
     const total = data ? Number(data.total) || 0 : 0;
     const offset = data ? Number(data.offset) || 0 : 0;
-    const limit = data ? Number(data.limit) || PAGE_SIZE : PAGE_SIZE;
+    const limit = data ? Number(data.limit) || state.limit : state.limit;
     const pages = Math.max(1, Math.ceil(total / limit));
     const page = Math.min(pages, Math.floor(offset / limit) + 1);
-    $('pager').hidden = total <= limit && offset === 0;
+    $('pager').hidden = total <= PAGE_SIZES[0] && offset === 0;
     prev.disabled = offset <= 0;
     next.disabled = offset + limit >= total;
     info.textContent = total ? `Page ${page} of ${pages}` : '';
+    // Page numbers: the first, the last and two either side of this one.
+    const numbers = $('page-numbers');
+    numbers.textContent = '';
+    if (pages < 2) return;
+    const shown = [...new Set([1, page - 2, page - 1, page, page + 1, page + 2, pages])]
+      .filter((n) => n >= 1 && n <= pages)
+      .sort((a, b) => a - b);
+    let last = 0;
+    for (const n of shown) {
+      if (n > last + 1) numbers.append(el('span', { class: 'page-gap', 'aria-hidden': 'true', text: '…' }));
+      const button = el('button', {
+        type: 'button',
+        class: 'page-number',
+        'data-testid': `page-${n}`,
+        'aria-label': `Page ${n}`,
+        text: String(n),
+        onclick: () => goToPage(n, limit),
+      });
+      if (n === page) button.setAttribute('aria-current', 'page');
+      numbers.append(button);
+      last = n;
+    }
+  }
+
+  function goToPage(n, limit) {
+    state.offset = (n - 1) * limit;
+    runSearch({ focusResults: true });
+    $('results-heading').scrollIntoView({ block: 'start', behavior: scrollBehavior() });
   }
 
   function page(step) {
-    state.offset = Math.max(0, state.offset + step * PAGE_SIZE);
+    state.offset = Math.max(0, state.offset + step * state.limit);
     runSearch({ focusResults: true });
     $('results-heading').scrollIntoView({ block: 'start', behavior: scrollBehavior() });
   }
@@ -1344,6 +1385,13 @@
       runSearch();
     });
     $('prev-page').addEventListener('click', () => page(-1));
+    $('page-size').addEventListener('change', (event) => {
+      const size = Number(event.target.value);
+      state.limit = PAGE_SIZES.includes(size) ? size : PAGE_SIZE;
+      // Stay on the page that holds the first result shown.
+      state.offset = Math.floor(state.offset / state.limit) * state.limit;
+      runSearch({ focusResults: true });
+    });
     $('next-page').addEventListener('click', () => page(1));
 
     const dialog = $('record-view');

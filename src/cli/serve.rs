@@ -32,6 +32,13 @@ pub struct ServeArgs {
     /// Seconds a request may take, reading its body included
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub timeout: f64,
+    /// Serve under this path prefix (behind a reverse proxy that forwards
+    /// `/partnerkb/…` unchanged), e.g. `/partnerkb`
+    #[arg(long, value_name = "PATH", default_value = "")]
+    pub base_path: String,
+    /// One line per request on stderr: text, json, or off
+    #[arg(long, value_parser = ["text", "json", "off"], default_value = "text")]
+    pub log_format: String,
 }
 
 pub fn run(g: &Globals, args: ServeArgs) -> Result<ExitCode> {
@@ -55,11 +62,35 @@ pub fn run(g: &Globals, args: ServeArgs) -> Result<ExitCode> {
             eprintln!("partnerkb: applied journaled corrections to {n} record(s)");
         }
     }
+    let base_path = args.base_path.trim_end_matches('/').to_string();
+    if !base_path.is_empty() && (!base_path.starts_with('/') || base_path.contains(['?', '#', ' ']))
+    {
+        anyhow::bail!(
+            "--base-path must be a path such as /partnerkb, not `{}`",
+            args.base_path
+        );
+    }
     let config = ServerConfig {
         write_token: args.write_token.clone(),
         max_body: args.max_body_mb.saturating_mul(1024 * 1024),
         timeout: Duration::from_secs_f64(args.timeout),
+        base_path: base_path.clone(),
     };
+    // Request lines go to stderr; stdout keeps the one `listening on` line
+    // that scripts read.
+    let log = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false);
+    match args.log_format.as_str() {
+        "json" => {
+            let _ = log.json().with_current_span(false).try_init();
+        }
+        "text" => {
+            let _ = log.try_init();
+        }
+        _ => {}
+    }
     if !args.addr.ip().is_loopback() {
         eprintln!(
             "partnerkb: warning: listening on {}, reachable from other machines",
@@ -76,7 +107,7 @@ pub fn run(g: &Globals, args: ServeArgs) -> Result<ExitCode> {
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let local = listener.local_addr()?;
         outln!(
-            "listening on http://{local} ({} documents, {})",
+            "listening on http://{local}{base_path}/ ({} documents, {})",
             kb.num_docs(),
             if config.write_token.is_some() {
                 "ingest enabled"

@@ -206,6 +206,64 @@ fn too_large(max: usize) -> ApiError {
 
 /// Give every error the API's JSON shape, including those produced by
 /// axum itself (rejected query strings, wrong methods, body limits).
+/// Answer under `--base-path`: `/partnerkb/api/search` is routed as
+/// `/api/search`; `/partnerkb` itself redirects to `/partnerkb/` (the
+/// page's URLs are relative, so they resolve under the prefix only from
+/// there); anything outside the prefix is not found.
+pub(super) async fn base_path(
+    State(base): State<Arc<String>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    if path == base.as_str() {
+        return axum::response::Redirect::permanent(&format!("{base}/")).into_response();
+    }
+    let Some(rest) = path
+        .strip_prefix(base.as_str())
+        .filter(|r| r.starts_with('/'))
+    else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no such path (this server answers under {base}/)"),
+        )
+        .into_response();
+    };
+    let rewritten = match req.uri().query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_string(),
+    };
+    match rewritten.parse() {
+        Ok(uri) => {
+            *req.uri_mut() = uri;
+            next.run(req).await
+        }
+        Err(_) => ApiError::bad_request("malformed path").into_response(),
+    }
+}
+
+/// One log line per request (through `tracing`, target
+/// `partnerkb::request`): method, path (not the query, which may hold what
+/// a colleague searched for), status, duration and body size when known.
+/// The binary chooses the format (`serve --log-format text|json|off`).
+pub(super) async fn request_log(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    let bytes = axum::body::HttpBody::size_hint(response.body()).exact();
+    tracing::info!(
+        target: "partnerkb::request",
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        bytes = bytes,
+        "request"
+    );
+    response
+}
+
 pub(super) async fn json_errors(req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     let status = response.status();

@@ -36,6 +36,10 @@ pub struct ServerConfig {
     pub max_body: usize,
     /// Deadline for reading a request and producing its response.
     pub timeout: Duration,
+    /// Path prefix the server answers under, behind a reverse proxy
+    /// (`/partnerkb`); empty for the root. The page uses relative URLs,
+    /// so it follows the prefix by itself.
+    pub base_path: String,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +48,7 @@ impl Default for ServerConfig {
             write_token: None,
             max_body: 10 * 1024 * 1024,
             timeout: Duration::from_secs(10),
+            base_path: String::new(),
         }
     }
 }
@@ -65,7 +70,7 @@ pub fn router(kb: KnowledgeBase, model: Model, config: ServerConfig) -> Router {
         config,
         ingest_lock: tokio::sync::Mutex::new(()),
     });
-    api::routes(state.clone())
+    let app = api::routes(state.clone())
         .merge(assets::routes())
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn(api::json_errors))
@@ -77,7 +82,22 @@ pub fn router(kb: KnowledgeBase, model: Model, config: ServerConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.config.timeout,
             api::deadline,
-        ))
+        ));
+    let base = state.config.base_path.trim_end_matches('/').to_string();
+    let app = if base.is_empty() {
+        app
+    } else {
+        // A router's own layers run after routing, so the prefix is taken
+        // off by a service in front of the whole application.
+        let prefixed = tower::ServiceBuilder::new()
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(base),
+                api::base_path,
+            ))
+            .service(app);
+        Router::new().fallback_service(prefixed)
+    };
+    app.layer(axum::middleware::from_fn(api::request_log))
 }
 
 /// Serve `app` on `listener` until `shutdown` resolves, then finish the

@@ -728,3 +728,63 @@ fn a_filtered_search_that_finds_nothing_names_each_filter_to_drop_and_its_count(
     let (_, found) = get(&s, "/api/search?kind=partnership");
     assert_eq!(found["relax"], serde_json::json!([]));
 }
+
+#[test]
+fn behind_a_proxy_it_answers_under_its_base_path_and_logs_one_json_line_per_request() {
+    let s = start_with(
+        &["--vectors", "off"],
+        &["--base-path", "/partnerkb", "--log-format", "json"],
+    );
+    assert!(s.base.ends_with("/partnerkb"), "{}", s.base);
+    let (status, found) = get(&s, "/api/search?q=water&retrieval=lexical");
+    assert_eq!(status, 200, "{found}");
+    assert!(found["total"].as_u64().unwrap() > 0);
+    // The page, its assets (relative URLs) and health all live under it.
+    let (status, page) = get_text(&s, "/");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"src="assets/app.js""#),
+        "the page's URLs must be relative"
+    );
+    assert_eq!(get_text(&s, "/assets/app.js").0, 200);
+    assert_eq!(get(&s, "/healthz").0, 200);
+    // Outside the prefix there is nothing.
+    let (status, body) = json_of(agent().get(format!("http://{}/api/search", s.addr)).call());
+    assert_error(status, &body, 404, "/partnerkb/");
+    // `/partnerkb` (no slash) sends the browser to `/partnerkb/`.
+    let raw = raw_http(
+        &s.addr,
+        "GET /partnerkb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(raw.starts_with("HTTP/1.1 308"), "{raw}");
+    assert!(
+        raw.to_lowercase().contains("location: /partnerkb/"),
+        "{raw}"
+    );
+    // One JSON line per request, with the path as asked.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let log = std::fs::read_to_string(&s._server.log).unwrap();
+    let lines: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let search = lines
+        .iter()
+        .find(|l| l["fields"]["path"] == "/partnerkb/api/search")
+        .unwrap_or_else(|| panic!("no log line for the search in\n{log}"));
+    assert_eq!(search["fields"]["method"], "GET");
+    assert_eq!(search["fields"]["status"], 200);
+    assert!(search["fields"]["duration_ms"].as_f64().unwrap() >= 0.0);
+    assert!(lines
+        .iter()
+        .any(|l| l["fields"]["status"] == 404 && l["fields"]["path"] == "/api/search"));
+}
+
+fn raw_http(addr: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}

@@ -76,6 +76,9 @@ pub struct RunningServer {
     pub base: String,
     /// `127.0.0.1:PORT`.
     pub addr: String,
+    /// The server's stderr (its request log), written to a file so a
+    /// busy test never fills a pipe nobody reads.
+    pub log: PathBuf,
 }
 
 impl Drop for RunningServer {
@@ -88,14 +91,17 @@ impl Drop for RunningServer {
 /// Serve the index at `index` (extra flags such as `--write-token`), and
 /// wait until it listens.
 pub fn serve(data_home: &Path, index: &Path, extra: &[&str]) -> RunningServer {
-    use std::io::{BufRead, Read};
+    use std::io::BufRead;
+    static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let log = data_home.join(format!("serve-{}-{n}.log", std::process::id()));
     let mut child = process(data_home)
         .env_remove("PARTNERKB_WRITE_TOKEN")
         .args(["serve", "--addr", "127.0.0.1:0", "--index"])
         .arg(index)
         .args(extra)
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("server log file"))
         .spawn()
         .expect("server starts");
     let mut line = String::new();
@@ -108,14 +114,24 @@ pub fn serve(data_home: &Path, index: &Path, extra: &[&str]) -> RunningServer {
         .map(str::to_string)
     else {
         let _ = child.kill();
-        let mut err = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut err).ok();
+        let _ = child.wait();
+        let err = std::fs::read_to_string(&log).unwrap_or_default();
         panic!("server did not start: {line:?} {err}");
+    };
+    // `listening on http://ADDR/BASE/ (…)`: the address, and the path the
+    // server answers under.
+    let (addr, path) = match addr.split_once('/') {
+        Some((addr, path)) if !path.trim_matches('/').is_empty() => {
+            (addr.to_string(), format!("/{}", path.trim_matches('/')))
+        }
+        Some((addr, _)) => (addr.to_string(), String::new()),
+        None => (addr, String::new()),
     };
     RunningServer {
         child,
-        base: format!("http://{addr}"),
+        base: format!("http://{addr}{path}"),
         addr,
+        log,
     }
 }
 

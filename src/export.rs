@@ -103,7 +103,9 @@ enum Sink<'a> {
 impl Sink<'_> {
     fn row(&mut self, names: &[String], row: Vec<String>) -> Result<()> {
         match self {
-            Sink::Csv(w) => w.write_record(&row).map_err(output)?,
+            Sink::Csv(w) => w
+                .write_record(row.iter().map(|cell| spreadsheet_safe(cell).into_owned()))
+                .map_err(output)?,
             Sink::Jsonl(out) => {
                 let object: serde_json::Map<String, serde_json::Value> = names
                     .iter()
@@ -170,9 +172,36 @@ pub fn export(
     Ok(rows)
 }
 
+/// A cell a spreadsheet would run as a formula (`=HYPERLINK(…)` in a
+/// registry's title) is written with a leading apostrophe, as OWASP
+/// advises for CSV exports; JSONL keeps the text as it is.
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 fn output(e: csv::Error) -> InternalError {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => InternalError::Output(io),
         other => InternalError::Output(std::io::Error::other(format!("{other:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused_and_plain_text_is_kept() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(
+            spreadsheet_safe("Gavi, the Vaccine Alliance"),
+            "Gavi, the Vaccine Alliance"
+        );
+        assert_eq!(spreadsheet_safe("0.9712"), "0.9712");
     }
 }

@@ -16,6 +16,14 @@ fn a_reader_that_closes_stdout_early_ends_every_command_quietly_with_0() {
         .arg(&registry));
     assert_eq!(code, 0, "{err}");
     let registry = registry.to_str().unwrap();
+    // A small labelled corpus, so `evaluate` has something quick to do.
+    let small = tmp.path().join("small.jsonl");
+    let corpus =
+        std::fs::read_to_string(crate::util::root().join("corpus/partnerships.jsonl")).unwrap();
+    let mut lines: Vec<&str> = corpus.lines().collect();
+    lines.truncate(60);
+    std::fs::write(&small, lines.join("\n") + "\n").unwrap();
+    let small = small.to_str().unwrap();
     let commands: &[&[&str]] = &[
         &["stats"],
         &["stats", "--json"],
@@ -36,6 +44,21 @@ fn a_reader_that_closes_stdout_early_ends_every_command_quietly_with_0() {
         &["review", "-n", "50"],
         &["search", "water", "--format", "csv"],
         &["search", "water", "--format", "jsonl"],
+        &["evaluate", "--corpus", small, "--folds", "2"],
+        // These change the default index, so they come last.
+        &[
+            "label",
+            "meningitis-vaccine-project",
+            "mode=coordination",
+            "--reason",
+            "a broken-pipe check",
+            "--by",
+            "tester",
+        ],
+        &["label", "--history", "meningitis-vaccine-project"],
+        &["export", "--corrections"],
+        &["reclassify", "--json"],
+        &["delete", "meningitis-vaccine-project"],
     ];
     for args in commands {
         let mut child = process(tmp.path())

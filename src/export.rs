@@ -34,6 +34,14 @@ impl ExportFormat {
         }
     }
 
+    /// `csv` or `jsonl`, as parsed (and the exported file's extension).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Jsonl => "jsonl",
+        }
+    }
+
     /// The HTTP content type.
     pub fn content_type(self) -> &'static str {
         match self {

@@ -472,15 +472,14 @@ fn export_response(
             .await
             .map(|chunk| (Ok::<_, std::io::Error>(chunk), receiver))
     });
-    let extension = match format {
-        ExportFormat::Csv => "csv",
-        ExportFormat::Jsonl => "jsonl",
-    };
     Response::builder()
         .header(header::CONTENT_TYPE, format.content_type())
         .header(
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"partnerkb-search.{extension}\""),
+            format!(
+                "attachment; filename=\"partnerkb-search.{}\"",
+                format.name()
+            ),
         )
         .body(Body::from_stream(stream))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())

@@ -14,8 +14,8 @@
 //! ```
 
 use super::metrics;
-use super::model::Algorithm;
-use super::train::{self, Example, NestedReport, Selection, TrainConfig};
+use super::model::{Algorithm, Model};
+use super::train::{self, Example, Learner, NestedReport, Selection, TrainConfig};
 use crate::error::{Result, TrainError};
 use crate::record::Record;
 use crate::typology::{Axis, Class, Kind};
@@ -196,9 +196,7 @@ impl Report {
     /// temperature cross-validation chose), against the codebook's labels.
     /// Case studies missing from the corpus are left out.
     pub fn annex(&self) -> Result<Vec<AnnexRow>> {
-        let examples = self.examples_of(Kind::Partnership);
-        let ids: Vec<&str> = ANNEX_I.iter().map(|(id, _, _)| *id).collect();
-        let mut predictions = std::collections::BTreeMap::new();
+        let mut chosen = Vec::new();
         for axis in Axis::PARTNERSHIP {
             let s = self
                 .axes
@@ -206,32 +204,9 @@ impl Report {
                 .map(|a| &a.selection)
                 .find(|s| s.axis == axis)
                 .ok_or(TrainError::NoExamples { axis })?;
-            let held_out =
-                train::leave_one_out(examples, axis, &ids, s.chosen, s.temperature, &self.config)?;
-            for (id, p) in held_out {
-                let best = metrics::argmax(&p);
-                let class = Class::from_index(axis, best).expect("a class of the axis");
-                predictions.insert((id, axis), (class, p[best]));
-            }
+            chosen.push((axis, s.chosen, s.temperature));
         }
-        Ok(ANNEX_I
-            .iter()
-            .filter_map(|(id, f, m)| {
-                let (function, mode) = codebook_labels(f, m);
-                let pf = predictions.get(&(id.to_string(), Axis::Function))?;
-                let pm = predictions.get(&(id.to_string(), Axis::Mode))?;
-                Some(AnnexRow {
-                    id: id.to_string(),
-                    function,
-                    function_predicted: pf.0,
-                    function_probability: pf.1,
-                    mode,
-                    mode_predicted: pm.0,
-                    mode_probability: pm.1,
-                    both_match: pf.0 == function && pm.0 == mode,
-                })
-            })
-            .collect())
+        annex_rows(self.examples_of(Kind::Partnership), &chosen, &self.config)
     }
 
     /// The fold assignment of every axis as CSV (`axis,id,fold,label`), for
@@ -418,6 +393,62 @@ fn codebook_labels(function: &str, mode: &str) -> (Class, Class) {
     // A unit test checks every row against the typology.
     let class = |axis, name| Class::parse(axis, name).expect("an Annex I label of the typology");
     (class(Axis::Function, function), class(Axis::Mode, mode))
+}
+
+/// [`Report::annex`] with the learner and temperature a trained model
+/// records per axis instead of choosing them again: the same leave-one-out
+/// without the cross-validation that chose them (which `train` ran when
+/// the model was made), so a few minutes cheaper.
+pub fn annex_of_model(
+    model: &Model,
+    records: &[Record],
+    config: &TrainConfig,
+) -> Result<Vec<AnnexRow>> {
+    config.check()?;
+    let mut chosen = Vec::new();
+    for axis in Axis::PARTNERSHIP {
+        let head = model.head(axis).ok_or(TrainError::NoExamples { axis })?;
+        chosen.push((axis, Learner::of(head), head.temperature));
+    }
+    let examples = train::examples_of(records, Kind::Partnership);
+    annex_rows(&examples, &chosen, config)
+}
+
+/// Leave-one-out predictions of the Annex I partnerships on each axis
+/// with its learner and temperature, as rows against the codebook.
+fn annex_rows(
+    examples: &[Example],
+    chosen: &[(Axis, Learner, f32)],
+    config: &TrainConfig,
+) -> Result<Vec<AnnexRow>> {
+    let ids: Vec<&str> = ANNEX_I.iter().map(|(id, _, _)| *id).collect();
+    let mut predictions = std::collections::BTreeMap::new();
+    for &(axis, learner, temperature) in chosen {
+        let held_out = train::leave_one_out(examples, axis, &ids, learner, temperature, config)?;
+        for (id, p) in held_out {
+            let best = metrics::argmax(&p);
+            let class = Class::from_index(axis, best).expect("a class of the axis");
+            predictions.insert((id, axis), (class, p[best]));
+        }
+    }
+    Ok(ANNEX_I
+        .iter()
+        .filter_map(|(id, f, m)| {
+            let (function, mode) = codebook_labels(f, m);
+            let pf = predictions.get(&(id.to_string(), Axis::Function))?;
+            let pm = predictions.get(&(id.to_string(), Axis::Mode))?;
+            Some(AnnexRow {
+                id: id.to_string(),
+                function,
+                function_predicted: pf.0,
+                function_probability: pf.1,
+                mode,
+                mode_predicted: pm.0,
+                mode_probability: pm.1,
+                both_match: pf.0 == function && pm.0 == mode,
+            })
+        })
+        .collect())
 }
 
 /// The Annex I rows as a Markdown table, with the count of matches.

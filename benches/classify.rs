@@ -128,7 +128,7 @@ fn search(c: &mut Criterion) {
         ..Default::default()
     };
     let filtered = SearchRequest {
-        mode: Some(partnerkb::Class::parse(partnerkb::Axis::Mode, "implementation").unwrap()),
+        mode: vec![partnerkb::Class::parse(partnerkb::Axis::Mode, "implementation").unwrap()],
         kind: Some(Kind::Partnership),
         ..plain.clone()
     };

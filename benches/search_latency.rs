@@ -64,11 +64,11 @@ fn request(query: &str, filter: Option<Filter>, facets: bool) -> SearchRequest {
     match filter {
         None => {}
         Some(Filter::Function(f)) => {
-            req.function = Some(partnerkb::Class::parse(partnerkb::Axis::Function, f).unwrap());
+            req.function = vec![partnerkb::Class::parse(partnerkb::Axis::Function, f).unwrap()];
             req.kind = Some(Kind::Partnership);
         }
         Some(Filter::Mode(m)) => {
-            req.mode = Some(partnerkb::Class::parse(partnerkb::Axis::Mode, m).unwrap());
+            req.mode = vec![partnerkb::Class::parse(partnerkb::Axis::Mode, m).unwrap()];
             req.kind = Some(Kind::Partnership);
         }
     }

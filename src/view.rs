@@ -87,8 +87,8 @@ pub fn label_on(hit: &Hit, axis: Axis) -> Option<Class> {
 fn lessons_for_type(kb: &KnowledgeBase, hit: &Hit) -> Result<Vec<Hit>> {
     let req = SearchRequest {
         kind: Some(Kind::Lesson),
-        function: label_on(hit, Axis::Function),
-        mode: label_on(hit, Axis::Mode),
+        function: label_on(hit, Axis::Function).into_iter().collect(),
+        mode: label_on(hit, Axis::Mode).into_iter().collect(),
         limit: RELATED,
         facets: false,
         ..SearchRequest::default()
@@ -115,8 +115,8 @@ fn example_partnerships(kb: &KnowledgeBase, lesson: &Lesson) -> Result<Vec<Hit>>
                 60,
             )),
             kind: Some(Kind::Partnership),
-            function: lesson.applies_to.function.first().copied(),
-            mode: lesson.applies_to.mode.first().copied(),
+            function: lesson.applies_to.function.clone(),
+            mode: lesson.applies_to.mode.clone(),
             limit: RELATED + out.len(),
             facets: false,
             ..SearchRequest::default()

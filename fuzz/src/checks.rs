@@ -241,16 +241,24 @@ pub fn search_request(data: &[u8]) -> Result<SearchRequest, partnerkb::Error> {
             Axis::Function,
             &[None, None, Some("advocacy"), Some("Operational")],
             a >> 2,
-        )?,
+        )?
+        .into_iter()
+        .collect(),
         mode: class(
             Axis::Mode,
             &[None, None, Some("coordination"), Some("negotiatoin")],
             a >> 4,
-        )?,
-        challenge: class(Axis::Challenge, &[None, None, None, Some("inclusion")], b)?,
+        )?
+        .into_iter()
+        .collect(),
+        challenge: class(Axis::Challenge, &[None, None, None, Some("inclusion")], b)?
+            .into_iter()
+            .collect(),
         sector: pick(b >> 2, &[None, None, None, Some("civil society")])
             .map(Sector::parse)
-            .transpose()?,
+            .transpose()?
+            .into_iter()
+            .collect(),
         gold_only: b & 0x10 != 0,
         limit: pick(c, &[10, 0, 1, 1000, usize::MAX]),
         offset: pick(c >> 3, &[0, 0, 3, 1 << 40, usize::MAX]),

@@ -24,18 +24,20 @@ pub struct SearchArgs {
     /// Only partnerships or only lessons
     #[arg(long, value_parser = super::kind_parser())]
     pub kind: Option<Kind>,
-    /// Partnership function
-    #[arg(long, value_parser = super::ClassParser(Axis::Function))]
-    pub function: Option<Class>,
-    /// Partnership mode
-    #[arg(long, value_parser = super::ClassParser(Axis::Mode))]
-    pub mode: Option<Class>,
-    /// The challenge a lesson addresses
-    #[arg(long, value_parser = super::ClassParser(Axis::Challenge))]
-    pub challenge: Option<Class>,
-    /// Partner sector that must take part
-    #[arg(long, value_parser = super::VocabularyParser::<Sector>::new())]
-    pub sector: Option<Sector>,
+    /// Partnership function; repeat it (or separate with commas) for any
+    /// of several
+    #[arg(long, value_parser = super::ClassParser(Axis::Function), value_delimiter = ',')]
+    pub function: Vec<Class>,
+    /// Partnership mode; repeat it (or separate with commas) for any of
+    /// several: --mode coordination --mode implementation
+    #[arg(long, value_parser = super::ClassParser(Axis::Mode), value_delimiter = ',')]
+    pub mode: Vec<Class>,
+    /// The challenge a lesson addresses; repeat for any of several
+    #[arg(long, value_parser = super::ClassParser(Axis::Challenge), value_delimiter = ',')]
+    pub challenge: Vec<Class>,
+    /// Partner sector that must take part; repeat for any of several
+    #[arg(long, value_parser = super::VocabularyParser::<Sector>::new(), value_delimiter = ',')]
+    pub sector: Vec<Sector>,
     /// Filter on human labels only (gold or corrected), not predictions,
     /// and with --sector on the sectors the input gave, not those inferred
     /// from partner names
@@ -73,10 +75,10 @@ impl SearchArgs {
         SearchRequest {
             query: self.query.clone(),
             kind: self.kind,
-            function: self.function,
-            mode: self.mode,
-            challenge: self.challenge,
-            sector: self.sector,
+            function: self.function.clone(),
+            mode: self.mode.clone(),
+            challenge: self.challenge.clone(),
+            sector: self.sector.clone(),
             gold_only: self.gold_only,
             limit: self.limit.clamp(1, 10_000),
             offset: self.offset,
@@ -115,7 +117,21 @@ pub fn run(g: &Globals, args: SearchArgs) -> Result<ExitCode> {
     }
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer(&mut out, &results)?;
+        // What the API answers besides the results: the disjunctive
+        // counts of each filter value, and which filter to drop when
+        // nothing matched.
+        let mut v = serde_json::to_value(&results)?;
+        if req.facets {
+            let used = results
+                .retrieval
+                .as_ref()
+                .map_or(Retrieval::Lexical, |r| r.used);
+            v["choices"] = serde_json::to_value(kb.choices(&req, used)?)?;
+        }
+        if results.total == 0 {
+            v["relax"] = serde_json::to_value(kb.relaxations(&req, asked)?)?;
+        }
+        serde_json::to_writer(&mut out, &v)?;
         writeln!(out)?;
     } else {
         print_results(&mut out, &results, args.offset, g.color)?;

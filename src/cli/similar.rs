@@ -21,12 +21,14 @@ pub struct SimilarArgs {
     /// Only partnerships or only lessons
     #[arg(long, value_parser = super::kind_parser())]
     pub kind: Option<Kind>,
-    /// Partnership function (for lessons: rank those that apply first)
-    #[arg(long, value_parser = super::ClassParser(Axis::Function))]
-    pub function: Option<Class>,
-    /// Partnership mode (for lessons: rank those that apply first)
-    #[arg(long, value_parser = super::ClassParser(Axis::Mode))]
-    pub mode: Option<Class>,
+    /// Partnership function (for lessons: rank those that apply first);
+    /// repeat it for any of several
+    #[arg(long, value_parser = super::ClassParser(Axis::Function), value_delimiter = ',')]
+    pub function: Vec<Class>,
+    /// Partnership mode (for lessons: rank those that apply first);
+    /// repeat it for any of several
+    #[arg(long, value_parser = super::ClassParser(Axis::Mode), value_delimiter = ',')]
+    pub mode: Vec<Class>,
     /// Number of records
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,

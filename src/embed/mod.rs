@@ -77,7 +77,14 @@ pub struct Embedder {
     tokenizer: Tokenizer,
     bert: bert::Bert,
     model_id: String,
+    /// The last few queries embedded, newest last: a search's facet
+    /// counts run the same query once per value, and a user pages and
+    /// refines the same words (an embedding costs ~20 ms, a lookup ns).
+    recent: std::sync::Mutex<std::collections::VecDeque<(String, Array1<f32>)>>,
 }
+
+/// Queries [`Embedder::embed_query`] remembers.
+const RECENT_QUERIES: usize = 32;
 
 impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,6 +127,7 @@ impl Embedder {
         Ok(Embedder {
             tokenizer,
             bert,
+            recent: Default::default(),
             model_id: model_id(&digest),
         })
     }
@@ -140,6 +148,7 @@ impl Embedder {
         Ok(Embedder {
             tokenizer,
             bert,
+            recent: Default::default(),
             model_id: model_id(BUNDLED_WEIGHTS_SHA256),
         })
     }
@@ -221,6 +230,29 @@ impl Embedder {
     /// The embedding of one text.
     pub fn embed_one(&self, text: &str) -> Result<Array1<f32>> {
         Ok(self.embed(&[text])?.row(0).to_owned())
+    }
+
+    /// [`Embedder::embed_one`] for a search query, remembering the last
+    /// [`RECENT_QUERIES`] queries.
+    pub fn embed_query(&self, text: &str) -> Result<Array1<f32>> {
+        // A poisoned lock only means a panic elsewhere mid-update of a
+        // cache whose entries are whole: keep using it.
+        let lock = || self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let found = lock()
+            .iter()
+            .find(|(q, _)| q == text)
+            .map(|(_, v)| v.clone());
+        if let Some(v) = found {
+            return Ok(v);
+        }
+        let v = self.embed_one(text)?;
+        let mut recent = lock();
+        if recent.len() == RECENT_QUERIES {
+            recent.pop_front();
+        }
+        recent.push_back((text.to_string(), v.clone()));
+        drop(recent);
+        Ok(v)
     }
 }
 

@@ -5,6 +5,7 @@
 //! restricted to human labels without a second index. Records are stored
 //! whole as JSON so that what comes out is exactly what went in.
 
+mod choices;
 mod delete;
 mod file_check;
 mod query;
@@ -18,6 +19,7 @@ mod top_hits;
 mod vectors;
 mod writer;
 
+pub use choices::{Choices, ALL_KINDS};
 pub use delete::DeleteReport;
 pub use file_check::VERIFIED_FILE;
 pub use query::{Correction, QueryNotes};

@@ -14,7 +14,9 @@ pub struct Relaxation {
     /// The filter's name, as in the API's parameters: `kind`, `function`,
     /// `mode`, `challenge`, `sector` or `gold_only`.
     pub filter: &'static str,
-    /// Its value (`true` for `gold_only`).
+    /// Its value (`true` for `gold_only`); the values of a filter on
+    /// several values of an axis, comma separated (the whole axis is
+    /// dropped).
     pub value: String,
     /// Matches of the same search without that filter.
     pub total: u64,
@@ -29,10 +31,10 @@ impl SearchRequest {
         let mut r = self.clone();
         let value = match name {
             "kind" => r.kind.take()?.name().to_string(),
-            "function" => r.function.take()?.to_string(),
-            "mode" => r.mode.take()?.to_string(),
-            "challenge" => r.challenge.take()?.to_string(),
-            "sector" => r.sector.take()?.name().to_string(),
+            "function" => joined(std::mem::take(&mut r.function))?,
+            "mode" => joined(std::mem::take(&mut r.mode))?,
+            "challenge" => joined(std::mem::take(&mut r.challenge))?,
+            "sector" => joined(std::mem::take(&mut r.sector))?,
             "gold_only" => {
                 if !r.gold_only {
                     return None;
@@ -44,6 +46,18 @@ impl SearchRequest {
         };
         Some((r, value))
     }
+}
+
+/// The values of a filter on one axis as the API takes them (comma
+/// separated); `None` when there is no filter on it.
+fn joined<T: std::fmt::Display>(values: Vec<T>) -> Option<String> {
+    (!values.is_empty()).then(|| {
+        values
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
 }
 
 const FILTERS: [&str; 6] = [

@@ -34,14 +34,17 @@ pub struct SearchRequest {
     pub query: String,
     /// Restrict to one kind of record.
     pub kind: Option<Kind>,
-    /// Partnership function (for lessons: rank those that apply first).
-    pub function: Option<Class>,
-    /// Partnership mode (for lessons: rank those that apply first).
-    pub mode: Option<Class>,
-    /// Lesson challenge.
-    pub challenge: Option<Class>,
-    /// A partner sector that must take part.
-    pub sector: Option<Sector>,
+    /// Partnership functions, any of them (for lessons: rank those that
+    /// apply to one first). Within an axis values combine with OR, across
+    /// axes with AND; empty is no filter.
+    pub function: Vec<Class>,
+    /// Partnership modes, any of them (for lessons: rank those that apply
+    /// to one first).
+    pub mode: Vec<Class>,
+    /// Lesson challenges, any of them.
+    pub challenge: Vec<Class>,
+    /// Partner sectors, at least one of which must take part.
+    pub sector: Vec<Sector>,
     /// Only count gold labels for the label filters, and given partner
     /// sectors (not those inferred from names) for the sector filter.
     pub gold_only: bool,
@@ -61,10 +64,10 @@ impl Default for SearchRequest {
         SearchRequest {
             query: String::new(),
             kind: None,
-            function: None,
-            mode: None,
-            challenge: None,
-            sector: None,
+            function: Vec::new(),
+            mode: Vec::new(),
+            challenge: Vec::new(),
+            sector: Vec::new(),
             gold_only: false,
             limit: 10,
             offset: 0,
@@ -74,21 +77,53 @@ impl Default for SearchRequest {
 }
 
 impl SearchRequest {
-    /// Filter on `class`, on its own axis.
+    /// Add `class` to the filter of its own axis.
     pub fn set_label(&mut self, class: Class) {
-        *self.label_slot(class.axis()) = Some(class);
-    }
-
-    /// The filter on `axis`, if any.
-    pub fn label(&self, axis: Axis) -> Option<Class> {
-        match axis {
-            Axis::Function => self.function,
-            Axis::Mode => self.mode,
-            Axis::Challenge => self.challenge,
+        let slot = self.label_slot(class.axis());
+        if !slot.contains(&class) {
+            slot.push(class);
         }
     }
 
-    fn label_slot(&mut self, axis: Axis) -> &mut Option<Class> {
+    /// Add `class` to its axis's filter, or take it out if it is there: what
+    /// clicking a facet value does.
+    pub fn toggle_label(&mut self, class: Class) {
+        let slot = self.label_slot(class.axis());
+        match slot.iter().position(|c| *c == class) {
+            Some(i) => {
+                slot.remove(i);
+            }
+            None => slot.push(class),
+        }
+    }
+
+    /// Add `sector` to the sector filter, or take it out if it is there.
+    pub fn toggle_sector(&mut self, sector: Sector) {
+        match self.sector.iter().position(|s| *s == sector) {
+            Some(i) => {
+                self.sector.remove(i);
+            }
+            None => self.sector.push(sector),
+        }
+    }
+
+    /// The filter on `axis` (empty: none).
+    pub fn label(&self, axis: Axis) -> &[Class] {
+        match axis {
+            Axis::Function => &self.function,
+            Axis::Mode => &self.mode,
+            Axis::Challenge => &self.challenge,
+        }
+    }
+
+    /// Whether any kind, label or sector filter is set.
+    pub fn is_filtered(&self) -> bool {
+        self.kind.is_some()
+            || Axis::ALL.iter().any(|a| !self.label(*a).is_empty())
+            || !self.sector.is_empty()
+    }
+
+    fn label_slot(&mut self, axis: Axis) -> &mut Vec<Class> {
         match axis {
             Axis::Function => &mut self.function,
             Axis::Mode => &mut self.mode,
@@ -99,10 +134,14 @@ impl SearchRequest {
     /// What the types cannot promise: each label filter holds a class of
     /// its own axis (a caller could put a mode in `function`), and the
     /// query is of a reasonable length.
-    fn check(&self) -> Result<()> {
+    pub(super) fn check(&self) -> Result<()> {
         for axis in Axis::ALL {
-            if let Some(class) = self.label(axis).filter(|c| c.axis() != axis) {
-                return Err(UserError::WrongAxis { class, axis }.into());
+            if let Some(class) = self.label(axis).iter().find(|c| c.axis() != axis) {
+                return Err(UserError::WrongAxis {
+                    class: *class,
+                    axis,
+                }
+                .into());
             }
         }
         Ok(())
@@ -113,16 +152,23 @@ impl SearchRequest {
     /// sector. A type filter without `kind=partnership` also brings in
     /// lessons by what they cite, which depends on other segments: none.
     pub(crate) fn filter_key(&self) -> Option<FilterKey> {
-        let typed = self.function.is_some() || self.mode.is_some();
+        let typed = !self.function.is_empty() || !self.mode.is_empty();
         if typed && self.kind != Some(Kind::Partnership) {
             return None;
         }
+        // The same set whatever order the values were chosen in.
+        fn sorted<T: Ord + Copy>(values: &[T]) -> Vec<T> {
+            let mut v = values.to_vec();
+            v.sort();
+            v.dedup();
+            v
+        }
         Some(FilterKey {
             kind: self.kind,
-            function: self.function,
-            mode: self.mode,
-            challenge: self.challenge,
-            sector: self.sector,
+            function: sorted(&self.function),
+            mode: sorted(&self.mode),
+            challenge: sorted(&self.challenge),
+            sector: sorted(&self.sector),
             gold_only: self.gold_only,
         })
     }
@@ -133,10 +179,10 @@ impl SearchRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct FilterKey {
     kind: Option<Kind>,
-    function: Option<Class>,
-    mode: Option<Class>,
-    challenge: Option<Class>,
-    sector: Option<Sector>,
+    function: Vec<Class>,
+    mode: Vec<Class>,
+    challenge: Vec<Class>,
+    sector: Vec<Sector>,
     gold_only: bool,
 }
 
@@ -395,11 +441,29 @@ impl KnowledgeBase {
                 term_query(facet_term(f.facets, &["kind", kind.name()])),
             ));
         }
-        for class in [req.function, req.mode].into_iter().flatten() {
-            let label = term_query(facet_term(
-                label_field,
-                &[class.axis().name(), class.name()],
-            ));
+        let labelled = |root: &str, values: &[&str]| {
+            any_of(
+                values
+                    .iter()
+                    .map(|v| term_query(facet_term(label_field, &[root, v])))
+                    .collect(),
+            )
+        };
+        for axis in Axis::PARTNERSHIP {
+            let classes = req.label(axis);
+            if classes.is_empty() {
+                continue;
+            }
+            let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
+            let label = labelled(axis.name(), &names);
+            // Lessons that apply to any of the chosen types.
+            let lessons = |kb: &Self| -> Result<Box<dyn Query>> {
+                let mut options = Vec::new();
+                for class in classes {
+                    options.push(kb.lessons_for_type(searcher, *class, req.gold_only)?);
+                }
+                Ok(any_of(options))
+            };
             match req.kind {
                 // The kind clause is already there.
                 Some(Kind::Partnership) => clauses.push((Occur::Must, label)),
@@ -407,10 +471,7 @@ impl KnowledgeBase {
                 // that apply to it first and keeps the rest below.
                 Some(Kind::Lesson) => clauses.push((
                     Occur::Should,
-                    Box::new(ConstScoreQuery::new(
-                        self.lessons_for_type(searcher, class, req.gold_only)?,
-                        TYPE_MATCH_BOOST,
-                    )),
+                    Box::new(ConstScoreQuery::new(lessons(self)?, TYPE_MATCH_BOOST)),
                 )),
                 None => {
                     let partnerships = Box::new(BooleanQuery::new(vec![
@@ -420,27 +481,17 @@ impl KnowledgeBase {
                         ),
                         (Occur::Must, label),
                     ]));
-                    clauses.push((
-                        Occur::Must,
-                        any_of(vec![
-                            partnerships,
-                            self.lessons_for_type(searcher, class, req.gold_only)?,
-                        ]),
-                    ))
+                    clauses.push((Occur::Must, any_of(vec![partnerships, lessons(self)?])))
                 }
             }
         }
-        if let Some(class) = req.challenge {
-            clauses.push((
-                Occur::Must,
-                term_query(facet_term(label_field, &["challenge", class.name()])),
-            ));
+        if !req.challenge.is_empty() {
+            let names: Vec<&str> = req.challenge.iter().map(|c| c.name()).collect();
+            clauses.push((Occur::Must, labelled("challenge", &names)));
         }
-        if let Some(sector) = req.sector {
-            clauses.push((
-                Occur::Must,
-                term_query(facet_term(label_field, &["sector", sector.name()])),
-            ));
+        if !req.sector.is_empty() {
+            let names: Vec<&str> = req.sector.iter().map(|s| s.name()).collect();
+            clauses.push((Occur::Must, labelled("sector", &names)));
         }
         Ok(clauses)
     }
@@ -574,6 +625,18 @@ impl KnowledgeBase {
         })
     }
 
+    /// How many records `req` matches with the text query `text` (already
+    /// read): exact, with nothing ranked or read.
+    pub(super) fn count_matching(
+        &self,
+        searcher: &Searcher,
+        req: &SearchRequest,
+        text: Option<&dyn Query>,
+    ) -> Result<u64> {
+        let query = self.build_query(searcher, req, text)?;
+        Ok(searcher.search(&query, &Count)? as u64)
+    }
+
     /// Facet counts (as a search's) of the records with these ids: the
     /// hits a hybrid search found by meaning alone.
     pub(super) fn facet_counts_of(
@@ -684,7 +747,7 @@ impl KnowledgeBase {
 
 /// The query, cut at [`MAX_QUERY_CHARS`] (on a word boundary when there
 /// is one) and whether it was cut.
-fn cut_query(text: &str) -> (&str, bool) {
+pub(super) fn cut_query(text: &str) -> (&str, bool) {
     let Some((end, _)) = text.char_indices().nth(MAX_QUERY_CHARS) else {
         return (text, false);
     };

@@ -309,7 +309,7 @@ impl KnowledgeBase {
         let embedder = Embedder::shared()?;
         let tag = model_tag(embedder.model_id());
         let tokens = embedder.tokens(&req.query)?;
-        let query = embedder.embed_one(&req.query)?;
+        let query = embedder.embed_query(&req.query)?;
         let cut_note = tokens.truncated.then(|| {
             format!(
                 "the query was cut to the embedding model's {} tokens",
@@ -513,12 +513,7 @@ impl KnowledgeBase {
         searcher: &Searcher,
         req: &SearchRequest,
     ) -> Result<Option<HashMap<DocAddress, f32>>> {
-        let unfiltered = req.kind.is_none()
-            && req.function.is_none()
-            && req.mode.is_none()
-            && req.challenge.is_none()
-            && req.sector.is_none();
-        if unfiltered {
+        if !req.is_filtered() {
             return Ok(None);
         }
         let query = self.build_query(searcher, req, None)?;

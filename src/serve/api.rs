@@ -14,7 +14,7 @@ use crate::record::{Kind, Lesson, Partnership, Record};
 use crate::typology::{Axis, Class, Sector, UnknownValue};
 use crate::view::RecordView;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -324,6 +324,49 @@ struct SearchParams {
     format: Option<String>,
 }
 
+/// The filters that take several values (OR within the axis): repeated
+/// (`mode=a&mode=b`) or comma separated (`mode=a,b`).
+const MULTI_VALUED: [&str; 4] = ["function", "mode", "challenge", "sector"];
+
+/// `GET /api/search`'s query string as [`SearchParams`]: each multi-valued
+/// filter's repetitions joined with commas, any other parameter given
+/// twice refused (which of two limits would be meant?).
+fn search_params(raw: Option<&str>) -> ApiResult<SearchParams> {
+    let mut merged: Vec<(String, String)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match merged.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, joined)) if MULTI_VALUED.contains(&&*key) => {
+                if !value.trim().is_empty() {
+                    if !joined.trim().is_empty() {
+                        joined.push(',');
+                    }
+                    joined.push_str(&value);
+                }
+            }
+            Some(_) => {
+                return Err(ApiError::bad_request(format!(
+                    "`{key}` is given twice; it takes one value"
+                )))
+            }
+            None => merged.push((key.into_owned(), value.into_owned())),
+        }
+    }
+    let joined = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&merged)
+        .finish();
+    // Through serde_path_to_error, so that a bad value names its
+    // parameter (`limit: invalid digit found in string`).
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(joined.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let at = e.path().to_string();
+        ApiError::bad_request(if at == "." {
+            e.inner().to_string()
+        } else {
+            format!("{at}: {}", e.inner())
+        })
+    })
+}
+
 /// Form fields arrive as empty strings when unset.
 fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
@@ -333,13 +376,41 @@ fn parse_kind(value: Option<String>) -> ApiResult<Option<Kind>> {
     Ok(non_empty(value).map(|v| Kind::parse(&v)).transpose()?)
 }
 
-fn parse_class(axis: Axis, value: Option<String>) -> ApiResult<Option<Class>> {
-    Ok(non_empty(value)
-        .map(|v| Class::parse(axis, &v))
-        .transpose()?)
+/// The values of a multi-valued filter: comma separated, blanks skipped.
+fn values(value: Option<String>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
-async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> ApiResult<Response> {
+fn parse_classes(axis: Axis, value: Option<String>) -> ApiResult<Vec<Class>> {
+    let mut out: Vec<Class> = Vec::new();
+    for v in values(value) {
+        let class = Class::parse(axis, &v)?;
+        if !out.contains(&class) {
+            out.push(class);
+        }
+    }
+    Ok(out)
+}
+
+fn parse_sectors(value: Option<String>) -> ApiResult<Vec<Sector>> {
+    let mut out: Vec<Sector> = Vec::new();
+    for v in values(value) {
+        let sector = Sector::parse(&v)?;
+        if !out.contains(&sector) {
+            out.push(sector);
+        }
+    }
+    Ok(out)
+}
+
+async fn search(State(state): State<Shared>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+    let p = search_params(raw.as_deref())?;
     let limit = p.limit.unwrap_or(10);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ApiError::bad_request(format!(
@@ -357,10 +428,10 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
     let req = SearchRequest {
         query: p.q,
         kind: parse_kind(p.kind)?,
-        function: parse_class(Axis::Function, p.function)?,
-        mode: parse_class(Axis::Mode, p.mode)?,
-        challenge: parse_class(Axis::Challenge, p.challenge)?,
-        sector: non_empty(p.sector).map(|s| Sector::parse(&s)).transpose()?,
+        function: parse_classes(Axis::Function, p.function)?,
+        mode: parse_classes(Axis::Mode, p.mode)?,
+        challenge: parse_classes(Axis::Challenge, p.challenge)?,
+        sector: parse_sectors(p.sector)?,
         gold_only: p.gold_only,
         limit,
         offset: p.offset,
@@ -382,8 +453,19 @@ async fn search(State(state): State<Shared>, Query(p): Query<SearchParams>) -> A
         } else {
             Vec::new()
         };
+        // What each filter value's click would give, in the same answer.
+        let choices = if req.facets {
+            let used = results
+                .retrieval
+                .as_ref()
+                .map_or(Retrieval::Lexical, |r| r.used);
+            Some(state.kb.choices(&req, used)?)
+        } else {
+            None
+        };
         Ok(Json(json!({
             "relax": relax,
+            "choices": choices,
             "total": results.total,
             "total_exact": results.total_exact,
             "offset": req.offset,
@@ -587,8 +669,8 @@ async fn similar(state: Shared, id: String, kind: Kind, p: SimilarParams) -> Api
     }
     let filter = SearchRequest {
         kind: parse_kind(p.kind)?,
-        function: parse_class(Axis::Function, p.function)?,
-        mode: parse_class(Axis::Mode, p.mode)?,
+        function: parse_classes(Axis::Function, p.function)?,
+        mode: parse_classes(Axis::Mode, p.mode)?,
         limit,
         facets: false,
         ..SearchRequest::default()

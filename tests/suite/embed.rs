@@ -601,7 +601,7 @@ fn semantic_and_hybrid_results_respect_every_filter() {
     r.set_label(class(Axis::Mode, "implementation"));
     cases.push(("function and mode", r));
     let mut r = base();
-    r.sector = Some(Sector::Business);
+    r.sector = vec![Sector::Business];
     cases.push(("sector", r));
     let mut r = base();
     r.kind = Some(Kind::Lesson);
@@ -619,7 +619,7 @@ fn semantic_and_hybrid_results_respect_every_filter() {
                     assert_eq!(hit.kind, kind, "{why}");
                 }
                 for axis in [Axis::Function, Axis::Mode, Axis::Challenge] {
-                    if let Some(want) = req.label(axis) {
+                    for &want in req.label(axis) {
                         assert!(
                             hit.labels
                                 .iter()
@@ -628,7 +628,7 @@ fn semantic_and_hybrid_results_respect_every_filter() {
                         );
                     }
                 }
-                if let Some(sector) = req.sector {
+                for &sector in &req.sector {
                     let partners = hit.record["partners"].as_array().expect("partners");
                     assert!(
                         partners.iter().any(|p| p["sector"] == sector.name()),

@@ -683,9 +683,18 @@ fn searches_without_facets_return_the_same_hits_and_cap_the_count() {
                 let full = SearchRequest {
                     query: query.into(),
                     kind: (function.is_some() || mode.is_some()).then_some(Kind::Partnership),
-                    function: function.map(|v| Class::parse(Axis::Function, v).unwrap()),
-                    mode: mode.map(|v| Class::parse(Axis::Mode, v).unwrap()),
-                    sector: sector.map(|v| Sector::parse(v).unwrap()),
+                    function: function
+                        .map(|v| Class::parse(Axis::Function, v).unwrap())
+                        .into_iter()
+                        .collect(),
+                    mode: mode
+                        .map(|v| Class::parse(Axis::Mode, v).unwrap())
+                        .into_iter()
+                        .collect(),
+                    sector: sector
+                        .map(|v| Sector::parse(v).unwrap())
+                        .into_iter()
+                        .collect(),
                     limit,
                     offset,
                     ..Default::default()

@@ -504,7 +504,15 @@ fn web_page_works_in_headless_chromium() {
         out.status.success(),
         "browser check failed:\n{stdout}\n{stderr}"
     );
-    for shot in ["search.png", "record.png", "classify.png", "review.png"] {
+    // The steps it passed, for whoever reads the log with --nocapture.
+    eprintln!("{stdout}");
+    for shot in [
+        "search.png",
+        "record.png",
+        "classify.png",
+        "review.png",
+        "multi-select.png",
+    ] {
         assert!(shots.join(shot).exists(), "missing screenshot {shot}");
     }
 }
@@ -787,4 +795,209 @@ fn raw_http(addr: &str, request: &str) -> String {
     let mut out = String::new();
     stream.read_to_string(&mut out).unwrap();
     out
+}
+
+/// A filter state as the page keeps it: the kind, and the values chosen
+/// per axis.
+#[derive(Clone, Debug, Default)]
+struct Filters {
+    kind: Option<&'static str>,
+    chosen: Vec<(&'static str, Vec<&'static str>)>,
+}
+
+const AXIS_VALUES: [(&str, &[&str]); 4] = [
+    ("function", &["advocacy", "operational"]),
+    ("mode", &["coordination", "implementation", "negotiation"]),
+    (
+        "challenge",
+        &[
+            "accountability",
+            "framing",
+            "inclusion",
+            "institutionalizing",
+            "participation_power",
+            "purpose_roles",
+            "strategic_influence",
+        ],
+    ),
+    (
+        "sector",
+        &[
+            "un",
+            "government",
+            "business",
+            "civil_society",
+            "academia",
+            "foundation",
+            "other",
+        ],
+    ),
+];
+
+impl Filters {
+    /// The search path, each chosen value repeated as the page sends it.
+    fn path(&self, q: &str) -> String {
+        let mut p = format!("/api/search?retrieval=lexical&limit=1&q={q}");
+        if let Some(kind) = self.kind {
+            p.push_str(&format!("&kind={kind}"));
+        }
+        for (axis, values) in &self.chosen {
+            for v in values {
+                p.push_str(&format!("&{axis}={v}"));
+            }
+        }
+        p
+    }
+
+    fn toggled(&self, axis: &'static str, value: &'static str) -> Filters {
+        let mut f = self.clone();
+        if axis == "kind" {
+            f.kind = (value != "all").then_some(value);
+            return f;
+        }
+        match f.chosen.iter_mut().find(|(a, _)| *a == axis) {
+            Some((_, values)) => match values.iter().position(|v| *v == value) {
+                Some(i) => {
+                    values.remove(i);
+                }
+                None => values.push(value),
+            },
+            None => f.chosen.push((axis, vec![value])),
+        }
+        f.chosen.retain(|(_, v)| !v.is_empty());
+        f
+    }
+}
+
+#[test]
+fn every_facet_count_is_the_total_after_toggling_that_value() {
+    // Disjunctive facets, checked the way a user meets them: for random
+    // filter states (kinds included, several values per axis, lessons
+    // ranked by type), each value's count in `choices` is the total of
+    // the search with that value clicked.
+    let s = start(&[]);
+    let mut rng = 0x5eed_u64;
+    let mut next = |n: usize| {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((rng >> 33) as usize) % n
+    };
+    let queries = ["", "water", "health+financing", "trust"];
+    let mut checked = 0;
+    let mut nonzero = 0;
+    let mut wider = 0;
+    for round in 0..14 {
+        let q = queries[round % queries.len()];
+        let mut f = Filters::default();
+        // A random state: a kind now and then, one to three values on up
+        // to two axes.
+        if next(3) == 0 {
+            f.kind = Some(["partnership", "lesson"][next(2)]);
+        }
+        for _ in 0..next(3) {
+            let (axis, values) = AXIS_VALUES[next(AXIS_VALUES.len())];
+            for _ in 0..1 + next(2) {
+                f = f.toggled(axis, values[next(values.len())]);
+            }
+        }
+        let (status, body) = get(&s, &f.path(q));
+        assert_eq!(status, 200, "{body}");
+        let choices = &body["choices"];
+        assert_eq!(choices["exact"], true, "{choices}");
+        let total = body["total"].as_u64().unwrap();
+        let mut check = |axis: &'static str, value: &'static str| {
+            let announced = choices["counts"][axis][value]
+                .as_u64()
+                .unwrap_or_else(|| panic!("no count for {axis}={value}: {choices}"));
+            let after = f.toggled(axis, value);
+            let (status, b) = get(&s, &after.path(q));
+            assert_eq!(status, 200, "{b}");
+            assert_eq!(
+                b["total"].as_u64().unwrap(),
+                announced,
+                "{axis}={value} announced {announced} on {} but gives {}",
+                f.path(q),
+                after.path(q)
+            );
+            checked += 1;
+            nonzero += usize::from(announced > 0);
+            wider += usize::from(announced > total);
+        };
+        for kind in ["all", "partnership", "lesson"] {
+            check("kind", kind);
+        }
+        for (axis, values) in AXIS_VALUES {
+            for v in values {
+                check(axis, v);
+            }
+        }
+    }
+    // Not a walk through empty results: most counts are of something, and
+    // values added to a chosen axis widen it.
+    assert!(checked >= 14 * 22, "{checked}");
+    assert!(
+        nonzero * 2 > checked,
+        "{nonzero} of {checked} counts are non-zero"
+    );
+    assert!(wider > 0, "no count was larger than its search's total");
+}
+
+#[test]
+fn several_values_of_an_axis_are_any_of_them_whether_repeated_or_comma_separated() {
+    let s = start(&[]);
+    let total = |path: &str| {
+        let (status, b) = get(&s, path);
+        assert_eq!(status, 200, "{b}");
+        b["total"].as_u64().unwrap()
+    };
+    let base = "/api/search?retrieval=lexical&kind=partnership";
+    let c = total(&format!("{base}&mode=coordination"));
+    let i = total(&format!("{base}&mode=implementation"));
+    let repeated = total(&format!("{base}&mode=coordination&mode=implementation"));
+    let commas = total(&format!("{base}&mode=coordination,implementation"));
+    // Each partnership has one mode, so OR adds up.
+    assert_eq!(repeated, c + i);
+    assert_eq!(commas, repeated);
+    // An unknown value among them is refused by name; a single-valued
+    // parameter given twice is refused.
+    let (st, e) = get(&s, &format!("{base}&mode=coordination&mode=bilateral"));
+    assert_error(st, &e, 400, "bilateral");
+    let (st, e) = get(&s, "/api/search?q=water&limit=5&limit=6");
+    assert_error(st, &e, 400, "limit");
+    // The CLI takes the same, repeated or with commas.
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let (code, _, err) = run(partnerkb(dir.path())
+        .args(["ingest", "--quiet", "--index"])
+        .arg(&index)
+        .args(["corpus/partnerships.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    for args in [
+        &["--mode", "coordination", "--mode", "implementation"][..],
+        &["--mode", "coordination,implementation"][..],
+    ] {
+        let (code, out, err) = run(partnerkb(dir.path())
+            .args([
+                "search",
+                "--json",
+                "--retrieval",
+                "lexical",
+                "--kind",
+                "partnership",
+                "--index",
+            ])
+            .arg(&index)
+            .args(args));
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["total"].as_u64().unwrap(), repeated, "{args:?}");
+        assert_eq!(
+            v["choices"]["counts"]["mode"]["coordination"]
+                .as_u64()
+                .unwrap(),
+            i,
+            "taking coordination out leaves implementation"
+        );
+    }
 }

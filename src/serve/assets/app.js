@@ -208,10 +208,12 @@
   const state = {
     q: '',
     kind: '',
-    function: '',
-    mode: '',
-    challenge: '',
-    sector: '',
+    // Facet filters hold every chosen value: OR within an axis, AND
+    // across axes, as the server combines them.
+    function: [],
+    mode: [],
+    challenge: [],
+    sector: [],
     gold_only: false,
     offset: 0,
     limit: PAGE_SIZE,
@@ -221,9 +223,8 @@
     const s = { ...state, ...overrides };
     const params = new URLSearchParams();
     params.set('q', s.q);
-    for (const key of ['kind', ...FACET_AXES]) {
-      if (s[key]) params.set(key, s[key]);
-    }
+    if (s.kind) params.set('kind', s.kind);
+    for (const axis of FACET_AXES) for (const value of s[axis] || []) params.append(axis, value);
     if (s.gold_only) params.set('gold_only', 'true');
     params.set('limit', String(overrides.limit || s.limit || PAGE_SIZE));
     params.set('offset', String(s.offset || 0));
@@ -235,7 +236,12 @@
     state.q = params.get('q') || '';
     const kind = params.get('kind') || '';
     state.kind = kind === 'partnership' || kind === 'lesson' ? kind : '';
-    for (const axis of FACET_AXES) state[axis] = params.get(axis) || '';
+    for (const axis of FACET_AXES) {
+      // Repeated (`mode=a&mode=b`) or comma separated; unknown values are
+      // dropped rather than sent to be refused.
+      const values = params.getAll(axis).flatMap((v) => v.split(',')).map((v) => v.trim());
+      state[axis] = [...new Set(values)].filter((v) => FACET_VALUES[axis].includes(v));
+    }
     state.gold_only = params.get('gold_only') === 'true';
     const offset = Number.parseInt(params.get('offset') || '0', 10);
     state.offset = Number.isFinite(offset) && offset > 0 ? offset : 0;
@@ -247,7 +253,8 @@
   function writeUrl(recordRef) {
     const params = new URLSearchParams();
     if (state.q) params.set('q', state.q);
-    for (const key of ['kind', ...FACET_AXES]) if (state[key]) params.set(key, state[key]);
+    if (state.kind) params.set('kind', state.kind);
+    for (const axis of FACET_AXES) for (const value of state[axis]) params.append(axis, value);
     if (state.gold_only) params.set('gold_only', 'true');
     if (state.offset) params.set('offset', String(state.offset));
     if (state.limit !== PAGE_SIZE) params.set('limit', String(state.limit));
@@ -299,7 +306,9 @@
   }
 
   function toggleFilter(axis, value) {
-    state[axis] = state[axis] === value ? '' : value;
+    state[axis] = state[axis].includes(value)
+      ? state[axis].filter((v) => v !== value)
+      : [...state[axis], value];
     state.offset = 0;
     runSearch();
   }
@@ -309,22 +318,32 @@
   // first, so those chips show no count.
   const rankingLessons = (axis) => state.kind === 'lesson' && TYPE_AXES.includes(axis);
 
-  function updateChips(facets) {
+  /**
+   * `choices` are the server's disjunctive counts: for every value, the
+   * number of results after clicking it (adding it to its axis, or taking
+   * it out when chosen), so a count shown is what the click gives.
+   */
+  function updateChips(choices) {
     for (const axis of FACET_AXES) {
-      const counts = (facets && facets[axis]) || {};
+      const counts = (choices && choices[axis]) || {};
       const ranking = rankingLessons(axis);
       for (const value of Object.keys(counts)) ensureChip(axis, value);
       for (const [value, button] of Object.entries(chipNodes[axis] || {})) {
         const n = Number(counts[value] || 0);
-        const pressed = state[axis] === value;
+        const pressed = state[axis].includes(value);
         button.setAttribute('aria-pressed', String(pressed));
         button.dataset.count = ranking ? '' : String(n);
         button.querySelector('.chip-count').textContent = ranking ? '' : fmt(n);
         button.classList.toggle('no-count', ranking);
+        const then = pressed ? 'without it' : 'with it';
         button.setAttribute('aria-label', ranking
           ? `${valueName(value)}: lessons for ${valueName(value).toLowerCase()} partnerships first`
-          : `${valueName(value)}, ${fmt(n)} ${n === 1 ? 'result' : 'results'}`);
-        button.classList.toggle('is-empty', !ranking && n === 0 && !pressed);
+          : `${valueName(value)}: ${fmt(n)} ${n === 1 ? 'result' : 'results'} ${then}`);
+        // A value that would leave nothing cannot be chosen (one that is
+        // chosen can always be taken out).
+        const empty = !ranking && n === 0 && !pressed;
+        button.classList.toggle('is-empty', empty);
+        button.disabled = empty;
       }
       const hint = document.getElementById(`facet-${axis}-hint`);
       if (hint) {
@@ -334,24 +353,23 @@
       // A group with nothing to offer (e.g. challenges when only partnerships
       // match) folds to one line instead of a column of zeros.
       const group = $(`chips-${axis}`).closest('.facet');
-      const nothing = !ranking && !state[axis] && Object.values(chipNodes[axis] || {})
+      const nothing = !ranking && !state[axis].length && Object.values(chipNodes[axis] || {})
         .every((button) => button.dataset.count === '0');
       group.classList.toggle('is-all-empty', nothing);
     }
   }
 
-  function updateKindControls(kindCounts, data) {
+  /** The kind control's counts: each the total after choosing it. */
+  function updateKindControls(kindChoices) {
     for (const radio of document.querySelectorAll('input[name="kind"]')) {
       radio.checked = radio.value === state.kind;
     }
-    const counts = { ...(kindCounts || {}) };
-    // The chosen kind shows what is listed (a type filter ranks lessons
-    // rather than dropping them).
-    if (state.kind && data) counts[state.kind] = Number(data.total) || 0;
-    const all = Object.values(counts).reduce((a, b) => a + Number(b || 0), 0);
-    $('kind-count-all').textContent = fmt(all);
-    $('kind-count-partnership').textContent = fmt(Number(counts.partnership || 0));
-    $('kind-count-lesson').textContent = fmt(Number(counts.lesson || 0));
+    const counts = kindChoices || {};
+    for (const kind of ['all', 'partnership', 'lesson']) {
+      const node = $(`kind-count-${kind}`);
+      node.textContent = fmt(Number(counts[kind] || 0));
+      node.dataset.count = String(Number(counts[kind] || 0));
+    }
   }
 
   function renderActiveFilters() {
@@ -360,20 +378,23 @@
     const active = [];
     if (state.kind) active.push(['kind', state.kind === 'lesson' ? 'Lessons only' : 'Partnerships only']);
     for (const axis of FACET_AXES) {
-      if (!state[axis]) continue;
       const first = rankingLessons(axis) ? ' first' : '';
-      active.push([axis, `${axisName(axis)}: ${valueName(state[axis])}${first}`]);
+      for (const value of state[axis]) {
+        active.push([axis, `${axisName(axis)}: ${valueName(value)}${first}`, value]);
+      }
     }
     if (state.gold_only) active.push(['gold_only', 'Gold labels only']);
     if (!active.length) return;
     box.append(el('span', { class: 'active-label', text: 'Filtered by' }));
-    for (const [key, text] of active) {
+    for (const [key, text, value] of active) {
       box.append(el('button', {
         type: 'button',
         class: 'pill',
         'aria-label': `Remove filter ${text}`,
         onclick: () => {
-          state[key] = key === 'gold_only' ? false : '';
+          if (key === 'gold_only') state.gold_only = false;
+          else if (key === 'kind') state.kind = '';
+          else state[key] = state[key].filter((v) => v !== value);
           state.offset = 0;
           syncControls();
           runSearch();
@@ -396,25 +417,6 @@
   let searchSeq = 0;
   let searchAbort = null;
 
-  /**
-   * Facet counts for an axis that has a filter on it come from the same
-   * search without that filter, so the other chips of the axis say how many
-   * results choosing them would give (instead of all reading 0).
-   */
-  async function facetsWithoutOwnFilter(facets, signal) {
-    const merged = { ...facets };
-    const filtered = ['kind', ...FACET_AXES].filter((axis) => state[axis]);
-    const answers = await Promise.all(filtered.map((axis) => api(
-      `api/search?${searchQuery({ [axis]: '', offset: 0, limit: 1 })}`,
-      { signal },
-    ).then((r) => [axis, r.facets && r.facets[axis]]).catch((err) => {
-      if (err.name === 'AbortError') throw err;
-      return [axis, null];
-    })));
-    for (const [axis, counts] of answers) if (counts) merged[axis] = counts;
-    return merged;
-  }
-
   async function runSearch({ focusResults = false } = {}) {
     const seq = ++searchSeq;
     if (searchAbort) searchAbort.abort();
@@ -432,14 +434,12 @@
     renderActiveFilters();
     try {
       const data = await api(`api/search?${searchQuery()}`, { signal: controller.signal });
-      const facets = await facetsWithoutOwnFilter(data.facets || {}, controller.signal);
       if (seq !== searchSeq) return;
       clearError($('search-error'));
-      // Kind counts over all kinds, when that search was made and answered.
-      const kindsOverAll = facets.kind !== (data.facets || {}).kind ? facets.kind : null;
-      renderResults(data, kindsOverAll);
-      updateChips(facets);
-      updateKindControls(facets.kind, data);
+      const choices = data.choices ? data.choices.counts || {} : {};
+      renderResults(data, choices.kind || null);
+      updateChips(choices);
+      updateKindControls(choices.kind);
       if (focusResults) $('results-heading').focus();
     } catch (err) {
       if (err.name === 'AbortError' || seq !== searchSeq) return;
@@ -451,17 +451,17 @@
   }
 
   /** "advocacy negotiation", for the type filters in force. */
-  const typeFilterText = () => TYPE_AXES.filter((axis) => state[axis])
-    .map((axis) => valueName(state[axis]).toLowerCase()).join(' ');
+  const typeFilterText = () => TYPE_AXES.filter((axis) => state[axis].length)
+    .map((axis) => state[axis].map((v) => valueName(v).toLowerCase()).join(' or ')).join(' ');
 
   /**
    * How lessons enter a search filtered by partnership type: listed beside
    * the partnerships of that type (all kinds), or ranked first (lessons).
-   * `kindCounts` are the kind facets of the same search over all kinds.
+   * `kindCounts` are the kind control's counts (totals after choosing).
    */
   function typeFilterNote(data, kindCounts) {
     const type = typeFilterText();
-    if (!type || !data || state.challenge) return '';
+    if (!type || !data || state.challenge.length) return '';
     if (state.kind === '') {
       const kinds = data.facets && data.facets.kind ? data.facets.kind : {};
       const lessons = Number(kinds.lesson || 0);
@@ -470,7 +470,9 @@
       return `: ${fmt(partnerships)} ${type} ${partnerships === 1 ? 'partnership' : 'partnerships'} and ${fmt(lessons)} ${lessons === 1 ? 'lesson' : 'lessons'} for them`;
     }
     if (state.kind === 'lesson' && kindCounts) {
-      const applying = Number(kindCounts.lesson || 0);
+      // Over all kinds the search lists the partnerships of the type and
+      // the lessons for it, nothing else: the difference is the lessons.
+      const applying = Number(kindCounts.all || 0) - Number(kindCounts.partnership || 0);
       return applying
         ? `; the ${fmt(applying)} for ${type} partnerships come first`
         : `; none is marked as applying to ${type} partnerships`;
@@ -528,7 +530,8 @@
               text: `Without ${r.filter === 'gold_only' ? 'human labels only' : `${axisName(r.filter)}: ${valueName(r.value)}`} (${r.total_exact ? '' : 'more than '}${fmt(r.total)})`,
               onclick: () => {
                 if (r.filter === 'gold_only') state.gold_only = false;
-                else state[r.filter] = '';
+                else if (r.filter === 'kind') state.kind = '';
+                else state[r.filter] = [];
                 state.offset = 0;
                 syncControls();
                 runSearch({ focusResults: true });
@@ -1304,8 +1307,9 @@
         title: VALUE_HELP[value] || null,
         'aria-label': `${valueName(value)}: ${fmt(total)} records, ${fmt(gold)} gold and ${fmt(predicted)} predicted. Show them.`,
         onclick: () => {
-          for (const key of ['kind', ...FACET_AXES]) state[key] = '';
-          state[axis] = value;
+          state.kind = '';
+          for (const key of FACET_AXES) state[key] = [];
+          state[axis] = [value];
           state.kind = axis === 'challenge' ? 'lesson' : 'partnership';
           state.offset = 0;
           syncControls();
@@ -1378,7 +1382,8 @@
       runSearch();
     });
     $('clear-filters').addEventListener('click', () => {
-      for (const key of ['kind', ...FACET_AXES]) state[key] = '';
+      state.kind = '';
+      for (const key of FACET_AXES) state[key] = [];
       state.gold_only = false;
       state.offset = 0;
       syncControls();

@@ -717,9 +717,10 @@ async fn classify(State(state): State<Shared>, body: axum::body::Bytes) -> ApiRe
         .map_err(|e| ApiError::bad_request(format!("request body: {e}")))?;
     let record = match (body.text, body.record) {
         (Some(text), None) if text.trim().is_empty() => {
-            return Err(ApiError::bad_request(
-                "`text` is empty: nothing to classify",
-            ))
+            return Err(ApiError {
+                code: "empty_text",
+                ..ApiError::bad_request("`text` is empty: nothing to classify")
+            })
         }
         (Some(text), None) => match body.kind.unwrap_or(Kind::Partnership) {
             Kind::Partnership => {

@@ -461,6 +461,23 @@ await step('empty text in the classifier shows an error', async () => {
   const alert = page.getByTestId('classify-error');
   await alert.waitFor({ state: 'visible' });
   assert(await alert.getAttribute('role') === 'alert', 'the classify error region is not role="alert"');
+  // The user's own slip is worded as such, not as a failure of the server.
+  const text = await alert.textContent();
+  assert(/please check/i.test(text) && !/went wrong/i.test(text), `the empty-text error reads "${text}"`);
+  // The next, unrelated action clears it.
+  await page.getByTestId('search-input').fill('health');
+  await searchDone(() => page.getByTestId('search-input').press('Enter'), { q: 'health' });
+  assert(!(await alert.isVisible()), 'the classifier error is still shown after a search');
+  // A fault of the server reads differently: an unknown filter value in
+  // the URL is the user's (400), a missing record is named as missing.
+  await page.goto(new URL('?record=partnership:no-such-record', BASE).href, { waitUntil: 'load' });
+  const missing = page.getByTestId('record-error');
+  await missing.waitFor({ state: 'visible' });
+  const said = await missing.textContent();
+  assert(/deleted|no record|not found/i.test(said) && !/server failed/i.test(said), `a missing record reads "${said}"`);
+  await page.keyboard.press('Escape');
+  await page.goto(BASE.href, { waitUntil: 'load' });
+  await displayedTotal();
 });
 
 await step(`a query that is not search syntax (${BAD_QUERY}) is searched as words, with a note`, async () => {

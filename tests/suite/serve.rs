@@ -1001,3 +1001,81 @@ fn several_values_of_an_axis_are_any_of_them_whether_repeated_or_comma_separated
         );
     }
 }
+
+#[test]
+fn every_error_has_a_code_for_its_status_and_a_held_writer_is_503() {
+    let s = start(&["--write-token", "tok"]);
+    let code_of = |(status, body): (u16, Value)| {
+        let code = body["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no code: {body}"));
+        assert!(
+            body["error"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+        (status, code.to_string())
+    };
+    let cases: [(&str, (u16, Value), u16, &str); 6] = [
+        (
+            "unknown filter value",
+            get(&s, "/api/search?mode=bilateral"),
+            400,
+            "unknown_value",
+        ),
+        (
+            "bad limit",
+            get(&s, "/api/search?limit=many"),
+            400,
+            "bad_request",
+        ),
+        (
+            "unknown record",
+            get(&s, "/api/partnerships/no-such-record"),
+            404,
+            "not_found",
+        ),
+        (
+            "unknown path",
+            get(&s, "/api/nothing-here"),
+            404,
+            "not_found",
+        ),
+        (
+            "write without the token",
+            post_bytes(&s, "/api/ingest", None, &jsonl_records(1, None)),
+            403,
+            "forbidden",
+        ),
+        (
+            "nothing to classify",
+            post_json(&s, "/api/classify", &json!({"text": "  "})),
+            400,
+            "empty_text",
+        ),
+    ];
+    for (what, answer, status, code) in cases {
+        assert_eq!(code_of(answer), (status, code.to_string()), "{what}");
+    }
+
+    // Another process holding the index's writer lock (here: this test,
+    // through the library) makes a write 503 `busy` with Retry-After, not
+    // a 500; once it lets go, the same write goes through.
+    let index = s._dir.path().join("index");
+    let kb = partnerkb::index::KnowledgeBase::open(&index).unwrap();
+    let held = kb
+        .writer(&partnerkb::index::WriterOptions::default())
+        .unwrap();
+    let resp = agent()
+        .post(format!("{}/api/ingest", s.base))
+        .header("Authorization", "Bearer tok")
+        .send(&jsonl_records(1, None)[..]);
+    let retry = resp
+        .as_ref()
+        .ok()
+        .and_then(|r| r.headers().get("retry-after").cloned());
+    assert_eq!(code_of(json_of(resp)), (503, "busy".to_string()));
+    assert!(retry.is_some(), "no Retry-After on a 503");
+    drop(held);
+    let (st, body) = post_bytes(&s, "/api/ingest", Some("tok"), &jsonl_records(1, None));
+    assert_eq!(st, 200, "{body}");
+}

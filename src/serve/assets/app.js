@@ -141,10 +141,24 @@
     return frag;
   }
 
+  /**
+   * `message` is a string, or an ApiError: then its wording follows the
+   * server's error code, so a user's own slip (an unknown value, empty
+   * text) reads differently from a fault of the server.
+   */
   function showError(region, message) {
+    if (message instanceof Error && !(message instanceof ApiError)) message = message.message;
+    const fault = message instanceof ApiError ? message.fault() : true;
     region.textContent = '';
-    region.append(el('strong', { text: 'Something went wrong. ' }), message);
+    region.append(el('strong', { text: fault ? 'Something went wrong. ' : 'Please check: ' }),
+      message instanceof ApiError ? message.explain() : message);
     region.classList.add('is-shown');
+    region.dataset.code = message instanceof ApiError ? message.code : '';
+  }
+
+  /** Errors are about the last action: the next one clears them all. */
+  function clearAllErrors() {
+    for (const region of document.querySelectorAll('.alert.is-shown')) clearError(region);
   }
 
   function clearError(region) {
@@ -155,9 +169,48 @@
   // ---- API ----------------------------------------------------------------
 
   class ApiError extends Error {
-    constructor(status, message) {
+    constructor(status, message, code = '') {
       super(message);
       this.status = status;
+      this.code = code || (status === 0 ? 'unreachable' : '');
+    }
+
+    /** Whether the server (or the network) is at fault, not the user. */
+    fault() {
+      return this.status === 0 || this.status >= 500;
+    }
+
+    /** The message in the user's terms, by the server's error code. */
+    explain() {
+      const detail = this.message;
+      switch (this.code) {
+        case 'unreachable':
+          return 'The server could not be reached. Check that partnerkb serve is still running, then try again.';
+        case 'busy':
+          return 'The index is busy with another change (an ingest or a label). Nothing was lost: try again in a moment.';
+        case 'forbidden':
+          return `This server does not accept changes from here: ${detail}. Ask whoever runs it for the write token.`;
+        case 'not_found':
+          return `${detail}. It may have been deleted or re-ingested under another id.`;
+        case 'unknown_value':
+        case 'wrong_axis':
+          return `${detail}. Choose one of the values the filters offer.`;
+        case 'empty_text':
+          return 'There is no text to classify: paste a description or a lesson first.';
+        case 'invalid_record':
+        case 'rejected':
+        case 'unknown_format':
+        case 'column_mapping':
+          return `The file could not be read as records: ${detail}.`;
+        case 'body_too_large':
+          return `That is more than this server takes in one request: ${detail}.`;
+        case 'timeout':
+          return 'The server took too long to answer. Try a shorter query or fewer filters, then try again.';
+        default:
+          return this.fault()
+            ? `The server failed (${this.code || `HTTP ${this.status}`}): ${detail}. This is not something you did; the server's log has the details.`
+            : `${detail}.`;
+      }
     }
   }
 
@@ -174,7 +227,7 @@
       response = await fetch(path, init);
     } catch (err) {
       if (err.name === 'AbortError') throw err;
-      throw new ApiError(0, 'The server could not be reached. Check that partnerkb serve is still running, then try again.');
+      throw new ApiError(0, 'the server could not be reached');
     }
     const text = await response.text();
     let body = null;
@@ -185,7 +238,8 @@
     }
     if (!response.ok) {
       const detail = body && typeof body.error === 'string' ? body.error : text.slice(0, 300);
-      throw new ApiError(response.status, `${detail || response.statusText} (HTTP ${response.status})`);
+      const code = body && typeof body.code === 'string' ? body.code : '';
+      throw new ApiError(response.status, (detail || response.statusText).replace(/\.$/, ''), code);
     }
     if (body === null || typeof body !== 'object') {
       throw new ApiError(response.status, 'The server sent a response this page cannot read.');
@@ -193,12 +247,6 @@
     return body;
   }
 
-  function searchMessage(err) {
-    if (err.status === 400) {
-      return `The search could not be run: ${err.message}.`;
-    }
-    return err.message;
-  }
 
   // ---- Search state -------------------------------------------------------
 
@@ -430,6 +478,9 @@
     $('next-page').disabled = true;
     const count = $('result-count');
     if (count.dataset.total === undefined) count.textContent = 'Searching…';
+    // A new search is a new action: an error left by another one (the
+    // classifier, a record) is about something else now.
+    clearAllErrors();
     writeUrl();
     renderActiveFilters();
     try {
@@ -443,7 +494,7 @@
       if (focusResults) $('results-heading').focus();
     } catch (err) {
       if (err.name === 'AbortError' || seq !== searchSeq) return;
-      showError($('search-error'), searchMessage(err));
+      showError($('search-error'), err);
       renderResults(null);
     } finally {
       if (seq === searchSeq) list.setAttribute('aria-busy', 'false');
@@ -798,7 +849,7 @@
     $('record-back').hidden = recordHistory.length < 2;
     $('record-kind').textContent = valueName(kind);
     $('record-title').textContent = title || id;
-    clearError($('record-error'));
+    clearAllErrors();
     const content = $('record-content');
     content.textContent = '';
     content.append(el('p', { class: 'muted loading-line', text: 'Loading the record…' }));
@@ -813,9 +864,7 @@
     } catch (err) {
       if (seq !== recordSeq) return;
       content.textContent = '';
-      showError($('record-error'), err.status === 404
-        ? `This record is no longer in the index (${err.message}).`
-        : err.message);
+      showError($('record-error'), err);
     }
   }
 
@@ -1084,7 +1133,7 @@
       try {
         onDone(await sendCorrection(kind, id, { labels: { [axis]: select.value }, reason: reason.value }));
       } catch (err) {
-        showError(error, err.message);
+        showError(error, err);
       }
     });
     return form;
@@ -1113,7 +1162,7 @@
             type: 'button', class: 'small-button', 'data-testid': `confirm-${axis}`, text: 'Confirm',
             onclick: async () => {
               clearError(error);
-              try { await confirmLabel(kind, data.id, axis); refresh(); } catch (err) { showError(error, err.message); }
+              try { await confirmLabel(kind, data.id, axis); refresh(); } catch (err) { showError(error, err); }
             },
           }));
         }
@@ -1155,7 +1204,7 @@
 
   async function loadReview() {
     const body = $('review-content');
-    clearError($('review-error'));
+    clearAllErrors();
     try {
       const params = new URLSearchParams({ limit: '50' });
       if (review.axis) params.set('axis', review.axis);
@@ -1165,7 +1214,7 @@
       renderReview();
     } catch (err) {
       body.textContent = '';
-      showError($('review-error'), err.message);
+      showError($('review-error'), err);
     }
   }
 
@@ -1199,7 +1248,7 @@
       el('button', { type: 'button', class: 'primary', 'data-testid': 'review-confirm', text: 'Confirm (c)',
         onclick: async () => {
           clearError(error);
-          try { await confirmLabel(kind, item.id, item.axis); next(); } catch (err) { showError(error, err.message); }
+          try { await confirmLabel(kind, item.id, item.axis); next(); } catch (err) { showError(error, err); }
         } }),
       el('button', { type: 'button', 'data-testid': 'review-change', text: 'Change (x)',
         onclick: () => {
@@ -1255,9 +1304,10 @@
     const kind = $('classify-kind').value;
     const result = $('classify-result');
     const error = $('classify-error');
+    clearAllErrors();
     if (!text.trim()) {
       result.textContent = '';
-      showError(error, 'Paste a description into the box first.');
+      showError(error, new ApiError(400, 'no text', 'empty_text'));
       $('classify-text').focus();
       return;
     }
@@ -1276,7 +1326,7 @@
     } catch (err) {
       if (seq !== classifySeq) return;
       result.textContent = '';
-      showError(error, err.message);
+      showError(error, err);
     } finally {
       if (seq === classifySeq) {
         button.disabled = false;

@@ -161,6 +161,14 @@ pub enum UserError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A sort asked of an index written before sort keys existed.
+    #[error("index {path} was written before sorting existed (schema {version}); `partnerkb reindex --index {path}` rebuilds it with the sort keys, from its own records")]
+    SortNeedsReindex {
+        /// The directory.
+        path: PathBuf,
+        /// Its schema version.
+        version: u32,
+    },
 }
 
 impl UserError {
@@ -182,6 +190,7 @@ impl UserError {
             UserError::Model { .. } => "bad_model",
             UserError::Train(_) => "training",
             UserError::NotAnIndex { .. } => "not_an_index",
+            UserError::SortNeedsReindex { .. } => "needs_reindex",
         }
     }
 }

@@ -263,6 +263,19 @@ pub fn search_request(data: &[u8]) -> Result<SearchRequest, partnerkb::Error> {
         limit: pick(c, &[10, 0, 1, 1000, usize::MAX]),
         offset: pick(c >> 3, &[0, 0, 3, 1 << 40, usize::MAX]),
         facets: b & 0x20 == 0,
+        // The fuzzer's bytes pick a sort too: parsed, so a bad spelling is
+        // a user error like any other.
+        sort: partnerkb::index::Sort::parse(pick(
+            c >> 6,
+            &[
+                "relevance",
+                "relevance",
+                "name",
+                "start_year:asc",
+                "confidence:desc",
+            ],
+        ))
+        .expect("a sort this list spells right"),
     })
 }
 

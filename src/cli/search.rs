@@ -4,7 +4,7 @@ use super::{render, Globals};
 use anyhow::Result;
 use clap::Args;
 use partnerkb::export::ExportFormat;
-use partnerkb::index::{Retrieval, SearchRequest, SearchResults};
+use partnerkb::index::{Retrieval, SearchRequest, SearchResults, Sort};
 use partnerkb::typology::{Axis, Class, Kind, Sector};
 use std::io::Write;
 use std::process::ExitCode;
@@ -63,6 +63,11 @@ pub struct SearchArgs {
     /// vectors says so on stderr)
     #[arg(long, value_parser = ["lexical", "semantic", "hybrid"])]
     pub retrieval: Option<String>,
+    /// Order of the hits: relevance (default), name, start_year or
+    /// confidence, each optionally :asc or :desc (name A-Z, newest and
+    /// least confident first without one); records without the key last
+    #[arg(long, value_parser = parse_sort, default_value = "relevance")]
+    pub sort: Sort,
     /// Write every match (not a page: --limit and --offset are ignored)
     /// as CSV or JSONL rows, with each axis's label, origin, probability
     /// and review flag, the URL and the source
@@ -83,6 +88,7 @@ impl SearchArgs {
             limit: self.limit.clamp(1, 10_000),
             offset: self.offset,
             facets: !self.no_facets,
+            sort: self.sort,
         }
     }
 }
@@ -220,4 +226,8 @@ fn print_results(
         writeln!(out, "{facet:>9}: {}", parts.join(", "))?;
     }
     Ok(())
+}
+
+fn parse_sort(text: &str) -> std::result::Result<Sort, String> {
+    Sort::parse(text).ok_or_else(|| format!("expected {}", Sort::NAMES))
 }

@@ -27,7 +27,7 @@ pub use reindex::{schema_version_of, ReindexReport, VERSION_FILE};
 pub use relabel::{Change, LabelRequest, ReclassifyReport};
 pub use relax::Relaxation;
 pub use schema::{Fields, DOCUMENT_VERSION, SCHEMA_VERSION};
-pub use search::{FacetCounts, Hit, SearchRequest, SearchResults, Stats};
+pub use search::{Direction, FacetCounts, Hit, SearchRequest, SearchResults, Sort, Stats};
 pub use vectors::{Retrieval, RetrievalNote};
 pub use writer::{KbWriter, WriterOptions};
 

@@ -6,8 +6,9 @@ use tantivy::schema::{
 };
 
 /// Version of the schema below; an index written with another version is
-/// rebuilt (bundled) or refused (user index) rather than misread.
-pub const SCHEMA_VERSION: u32 = 2;
+/// rebuilt (bundled) or refused (user index) rather than misread. 2: window
+/// vectors; 3: the sort keys (name, start year, confidence) as fast fields.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Version of what a record's document holds under the same schema (which
 /// facet values it carries). The fields do not change, so an index of an
@@ -46,7 +47,27 @@ pub struct Fields {
     /// index made before vectors existed (schema 1), which is searched
     /// lexically.
     pub vectors: Option<Field>,
+    /// The sort keys; `None` in an index made before sorting existed
+    /// (schema 1 and 2), which sorts by relevance only until reindexed.
+    pub sort: Option<SortFields>,
 }
+
+/// Fast fields a search can be ordered by.
+#[derive(Debug, Clone, Copy)]
+pub struct SortFields {
+    /// The name, lower-cased, without leading quotes or punctuation.
+    pub name: Field,
+    /// The partnership's start year (none for lessons and unknown years).
+    pub start_year: Field,
+    /// The lowest probability among the record's predicted labels (none
+    /// when every label is a person's).
+    pub confidence: Field,
+}
+
+/// Names of the sort fields in the schema.
+pub(super) const SORT_NAME: &str = "sort_name";
+pub(super) const SORT_START_YEAR: &str = "start_year";
+pub(super) const SORT_CONFIDENCE: &str = "confidence";
 
 /// Build the schema.
 pub fn build() -> (Schema, Fields) {
@@ -70,6 +91,11 @@ pub fn build() -> (Schema, Fields) {
         labels: b.add_text_field("labels", STORED),
         origin: b.add_text_field("origin", STRING | STORED),
         vectors: Some(b.add_bytes_field("vectors", STORED)),
+        sort: Some(SortFields {
+            name: b.add_text_field(SORT_NAME, STRING | FAST),
+            start_year: b.add_i64_field(SORT_START_YEAR, FAST),
+            confidence: b.add_f64_field(SORT_CONFIDENCE, FAST),
+        }),
     };
     (b.build(), fields)
 }
@@ -89,5 +115,17 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         labels: f("labels")?,
         origin: f("origin")?,
         vectors: schema.get_field("vectors").ok(),
+        sort: match (
+            schema.get_field(SORT_NAME),
+            schema.get_field(SORT_START_YEAR),
+            schema.get_field(SORT_CONFIDENCE),
+        ) {
+            (Ok(name), Ok(start_year), Ok(confidence)) => Some(SortFields {
+                name,
+                start_year,
+                confidence,
+            }),
+            _ => None,
+        },
     })
 }

@@ -57,6 +57,79 @@ pub struct SearchRequest {
     /// records costs more than ranking the top hits; callers that show no
     /// counts turn it off.
     pub facets: bool,
+    /// The order of the hits.
+    pub sort: Sort,
+}
+
+/// Which way a sort runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Smallest first (A to Z, oldest, least confident).
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// The order of a search's hits. Records without the key (a lesson has no
+/// start year, a record labelled only by people no confidence) come last
+/// either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Sort {
+    /// Best match first (lessons that apply to a requested type first).
+    #[default]
+    Relevance,
+    /// By name.
+    Name(Direction),
+    /// By a partnership's start year.
+    StartYear(Direction),
+    /// By the lowest probability among a record's predicted labels: with
+    /// `asc`, the labels most worth a person's check first.
+    Confidence(Direction),
+}
+
+impl Sort {
+    /// The accepted spellings, for messages.
+    pub const NAMES: &'static str =
+        "relevance, name, start_year or confidence, each optionally with :asc or :desc";
+
+    /// Parse `relevance`, `name`, `start_year` or `confidence`, optionally
+    /// followed by `:asc` or `:desc`. Without a direction a name sorts
+    /// A to Z, a start year newest first, a confidence least sure first.
+    pub fn parse(text: &str) -> Option<Sort> {
+        let (key, direction) = match text.trim().split_once(':') {
+            Some((k, d)) => (k, Some(d)),
+            None => (text.trim(), None),
+        };
+        let direction = match direction.map(str::trim) {
+            None => None,
+            Some("asc") => Some(Direction::Asc),
+            Some("desc") => Some(Direction::Desc),
+            Some(_) => return None,
+        };
+        Some(match key {
+            "relevance" if direction.is_none() => Sort::Relevance,
+            "name" => Sort::Name(direction.unwrap_or(Direction::Asc)),
+            "start_year" => Sort::StartYear(direction.unwrap_or(Direction::Desc)),
+            "confidence" => Sort::Confidence(direction.unwrap_or(Direction::Asc)),
+            _ => return None,
+        })
+    }
+
+    /// The sort as [`Sort::parse`] reads it back (`name:asc`).
+    pub fn name(self) -> String {
+        let (key, d) = match self {
+            Sort::Relevance => return "relevance".to_string(),
+            Sort::Name(d) => ("name", d),
+            Sort::StartYear(d) => ("start_year", d),
+            Sort::Confidence(d) => ("confidence", d),
+        };
+        let d = match d {
+            Direction::Asc => "asc",
+            Direction::Desc => "desc",
+        };
+        format!("{key}:{d}")
+    }
 }
 
 impl Default for SearchRequest {
@@ -72,6 +145,7 @@ impl Default for SearchRequest {
             limit: 10,
             offset: 0,
             facets: true,
+            sort: Sort::Relevance,
         }
     }
 }
@@ -539,7 +613,7 @@ impl KnowledgeBase {
         let mut notes = reading.notes;
         notes.cut_at = cut.then_some(MAX_QUERY_CHARS);
         let text = reading.query.as_deref();
-        let pruned = if req.facets {
+        let pruned = if req.facets || req.sort != Sort::Relevance {
             None
         } else {
             self.search_pruned(&searcher, req, text, offset + limit)?
@@ -594,6 +668,9 @@ impl KnowledgeBase {
         limit: usize,
     ) -> Result<Ranking> {
         let query = self.build_query(searcher, req, text)?;
+        if req.sort != Sort::Relevance {
+            return self.search_sorted(searcher, req, query, offset, limit);
+        }
         let facets = req.facets.then(|| facet_collector("facets", &FACET_ROOTS));
         // With `gold_only` the label filters match gold labels, so the
         // label counts must come from the gold field too, or a chip would
@@ -610,6 +687,93 @@ impl KnowledgeBase {
                 gold,
             ),
         )?;
+        let mut counts = facet_counts
+            .map(|c| collect_counts(&c, &FACET_ROOTS))
+            .unwrap_or_default();
+        if let Some(gold) = gold_counts {
+            counts.extend(collect_counts(&gold, &GOLD_ROOTS));
+        }
+        Ok(Ranking {
+            top,
+            total: total as u64,
+            total_exact: true,
+            facets: counts,
+            query,
+        })
+    }
+
+    /// [`KnowledgeBase::search_counted`] in the order of a fast field, ties
+    /// by score: one pass ranks, another counts (and gathers the facets).
+    fn search_sorted(
+        &self,
+        searcher: &Searcher,
+        req: &SearchRequest,
+        query: Box<dyn Query>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Ranking> {
+        use tantivy::collector::sort_key::{
+            SortBySimilarityScore, SortByStaticFastValue, SortByString,
+        };
+        use tantivy::Order;
+        if self.fields().sort.is_none() {
+            return Err(UserError::SortNeedsReindex {
+                path: self.path().to_path_buf(),
+                version: self.schema_version(),
+            }
+            .into());
+        }
+        let order = |d: Direction| match d {
+            Direction::Asc => Order::Asc,
+            Direction::Desc => Order::Desc,
+        };
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        let by_score = (SortBySimilarityScore, Order::Desc);
+        let top: Vec<(f32, DocAddress)> = match req.sort {
+            Sort::Relevance => unreachable!("a relevance search is not sorted here"),
+            Sort::Name(d) => searcher
+                .search(
+                    &query,
+                    &top.order_by((
+                        (SortByString::for_field(super::schema::SORT_NAME), order(d)),
+                        by_score,
+                    )),
+                )?
+                .into_iter()
+                .map(|((_, score), a)| (score, a))
+                .collect(),
+            Sort::StartYear(d) => searcher
+                .search(
+                    &query,
+                    &top.order_by((
+                        (
+                            SortByStaticFastValue::<i64>::for_field(super::schema::SORT_START_YEAR),
+                            order(d),
+                        ),
+                        by_score,
+                    )),
+                )?
+                .into_iter()
+                .map(|((_, score), a)| (score, a))
+                .collect(),
+            Sort::Confidence(d) => searcher
+                .search(
+                    &query,
+                    &top.order_by((
+                        (
+                            SortByStaticFastValue::<f64>::for_field(super::schema::SORT_CONFIDENCE),
+                            order(d),
+                        ),
+                        by_score,
+                    )),
+                )?
+                .into_iter()
+                .map(|((_, score), a)| (score, a))
+                .collect(),
+        };
+        let facets = req.facets.then(|| facet_collector("facets", &FACET_ROOTS));
+        let gold = (req.facets && req.gold_only).then(|| facet_collector("gold", &GOLD_ROOTS));
+        let (total, facet_counts, gold_counts) = searcher.search(&query, &(Count, facets, gold))?;
         let mut counts = facet_counts
             .map(|c| collect_counts(&c, &FACET_ROOTS))
             .unwrap_or_default();

@@ -291,6 +291,16 @@ impl KnowledgeBase {
         if retrieval == Retrieval::Lexical {
             return self.search(req);
         }
+        if req.sort != super::Sort::Relevance {
+            // A sort orders the records that contain the words; records
+            // near in meaning have no place in an order by name or year.
+            let mut results = self.search(req)?;
+            results.retrieval = Some(lexical_note(Some(format!(
+                "sorted by {}: searched lexically",
+                req.sort.name()
+            ))));
+            return Ok(results);
+        }
         if !req.query.chars().any(char::is_alphanumeric) {
             // An empty query (or one of bare signs, `-`, `"`) lists the
             // filtered set: there is no meaning to compare.

@@ -3,7 +3,7 @@
 use super::{Fields, KnowledgeBase};
 use crate::error::{InternalError, Result};
 use crate::label::{AssignedLabel, Origin};
-use crate::record::Record;
+use crate::record::{Partnership, Record};
 use crate::typology::Axis;
 use tantivy::schema::Facet;
 use tantivy::{IndexWriter, TantivyDocument, Term};
@@ -148,6 +148,23 @@ impl KbWriter {
         doc.add_text(f.record, json);
         let labels_json = serde_json::to_string(labels).expect("labels serialise");
         doc.add_text(f.labels, labels_json);
+        if let Some(sort) = &f.sort {
+            doc.add_text(sort.name, sort_name(record.title()));
+            if let Record::Partnership(Partnership {
+                start_year: Some(year),
+                ..
+            }) = record
+            {
+                doc.add_i64(sort.start_year, i64::from(*year));
+            }
+            if let Some(lowest) = labels
+                .iter()
+                .filter_map(|l| l.probability)
+                .min_by(f64::total_cmp)
+            {
+                doc.add_f64(sort.confidence, lowest);
+            }
+        }
         if let (Some(field), Some(bytes)) = (f.vectors, vectors) {
             doc.add_bytes(field, bytes);
             if let Some(tag) = crate::embed::store::blob_tag(bytes) {
@@ -233,4 +250,13 @@ impl KbWriter {
         let after = index.searchable_segment_metas()?.len();
         Ok((before, after))
     }
+}
+
+/// The key a name sorts by: lower-cased, without the quotes, brackets
+/// and dashes some registry titles start with, so `"Clean Cooking"` sorts
+/// under c.
+fn sort_name(title: &str) -> String {
+    title
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
 }

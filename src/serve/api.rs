@@ -6,7 +6,7 @@ use super::AppState;
 use crate::analyze::Analyzer;
 use crate::error::{Error, InternalError, UserError};
 use crate::export::ExportFormat;
-use crate::index::{Change, LabelRequest, Retrieval, SearchRequest, WriterOptions};
+use crate::index::{Change, LabelRequest, Retrieval, SearchRequest, Sort, WriterOptions};
 use crate::ingest::IngestOptions;
 use crate::ingest::{ingest as ingest_records, Input};
 use crate::read::{self, ColumnMap, Format};
@@ -319,6 +319,9 @@ struct SearchParams {
     /// `lexical`, `semantic` or `hybrid`; by default hybrid when the index
     /// holds vectors, else lexical.
     retrieval: Option<String>,
+    /// `relevance` (default), `name`, `start_year` or `confidence`, each
+    /// optionally `:asc` or `:desc`.
+    sort: Option<String>,
     /// `csv` or `jsonl`: the whole matching set as rows (see
     /// [`crate::export`]), streamed, instead of a page of JSON.
     format: Option<String>,
@@ -436,6 +439,12 @@ async fn search(State(state): State<Shared>, RawQuery(raw): RawQuery) -> ApiResu
         limit,
         offset: p.offset,
         facets: p.facets.unwrap_or(true),
+        sort: match non_empty(p.sort) {
+            None => Sort::Relevance,
+            Some(name) => Sort::parse(&name).ok_or_else(|| {
+                ApiError::bad_request(format!("sort must be {}, not `{name}`", Sort::NAMES))
+            })?,
+        },
     };
     if let Some(name) = non_empty(p.format) {
         let format = ExportFormat::parse(&name).ok_or_else(|| {

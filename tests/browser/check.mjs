@@ -355,6 +355,26 @@ await step('paging moves by the page size', async () => {
   }, { q: QUERY });
 });
 
+await step('sort by name lists A to Z, as the API does, and the URL keeps it', async () => {
+  await page.goto(new URL('?kind=partnership', BASE).href, { waitUntil: 'load' });
+  await displayedTotal();
+  const total = await searchDone(() => page.getByTestId('sort').selectOption('name:asc'),
+    { kind: 'partnership', sort: 'name:asc' });
+  const api = await apiGet('api/search', { kind: 'partnership', sort: 'name:asc', limit: '10' });
+  assert(total === api.body.total, `sorted: page ${total}, API ${api.body.total}`);
+  const ids = await resultIds();
+  assert(JSON.stringify(ids) === JSON.stringify(api.body.hits.map((h) => h.id)), 'the sorted list differs from the API\'s');
+  const titles = api.body.hits.map((h) => h.title.replace(/^[^\p{L}\p{N}]+/u, '').toLowerCase());
+  assert(titles.every((t, i) => i === 0 || titles[i - 1] <= t), `not A to Z: ${titles}`);
+  assert(new URL(page.url()).searchParams.get('sort') === 'name:asc', 'the URL lost the sort');
+  await page.reload({ waitUntil: 'load' });
+  await displayedTotal();
+  assert(await page.getByTestId('sort').inputValue() === 'name:asc', 'after a reload the sort is gone');
+  await searchDone(() => page.getByTestId('sort').selectOption(''), { kind: 'partnership', sort: '' });
+  await page.goto(BASE.href, { waitUntil: 'load' });
+  await displayedTotal();
+});
+
 await step('open the first result: title, labels, probabilities, related', async () => {
   const first = page.getByTestId('result').first();
   const id = await first.getAttribute('data-id');

@@ -812,14 +812,33 @@ fn reindex_from_the_frozen_schema_1_index_keeps_every_record_label_and_correctio
         .iter()
         .map(|h| h["id"].clone())
         .collect();
+    // Sorting needs the sort keys the old index lacks: the error says how
+    // to get them.
+    let (code, _, err) = run(partnerkb(home.path())
+        .args(["search", "water", "--sort", "name", "--index"])
+        .arg(&index));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("partnerkb reindex"), "{err}");
     let (code, _, err) = run(partnerkb(home.path())
         .args(["reindex", "--quiet", "--index"])
         .arg(&index));
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("1 corrections carried from schema 1 to 2"),
+        err.contains("1 corrections carried from schema 1 to 3"),
         "{err}"
     );
+    let sorted: Vec<String> = search_json(
+        home.path(),
+        &index,
+        &["", "--kind", "partnership", "--sort", "name", "-n", "100"],
+    )["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["title"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(sorted.len() >= 5, "{sorted:?}");
+    assert!(sorted.windows(2).all(|w| w[0] <= w[1]), "{sorted:?}");
     assert_eq!(
         contents(home.path(), &index),
         before,
@@ -839,7 +858,7 @@ fn reindex_from_the_frozen_schema_1_index_keeps_every_record_label_and_correctio
     let version: Value =
         serde_json::from_slice(&std::fs::read(index.join("partnerkb-index.json")).unwrap())
             .unwrap();
-    assert_eq!(version["schema_version"], 2);
+    assert_eq!(version["schema_version"], partnerkb::index::SCHEMA_VERSION);
     assert!(
         !home.path().join(".index.reindex").exists() && !home.path().join(".index.old").exists(),
         "no leftovers"

@@ -1079,3 +1079,95 @@ fn every_error_has_a_code_for_its_status_and_a_held_writer_is_503() {
     let (st, body) = post_bytes(&s, "/api/ingest", Some("tok"), &jsonl_records(1, None));
     assert_eq!(st, 200, "{body}");
 }
+
+#[test]
+fn sort_orders_by_name_year_and_confidence_across_pages() {
+    // The registry sample has no labels: its records carry predictions,
+    // whose confidence a reviewer sorts by.
+    let s = start_with(&["corpus/registry-sample.csv"], &[]);
+    let all = |query: &str| -> Vec<Value> {
+        let mut hits = Vec::new();
+        for offset in (0..).step_by(100) {
+            let (status, b) = get(&s, &format!("{query}&limit=100&offset={offset}"));
+            assert_eq!(status, 200, "{b}");
+            let page = b["hits"].as_array().unwrap().clone();
+            let done = page.len() < 100;
+            hits.extend(page);
+            if done {
+                break;
+            }
+        }
+        hits
+    };
+    let name_key = |h: &Value| {
+        h["title"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let by_name = all("/api/search?kind=partnership&sort=name");
+    let (_, plain) = get(&s, "/api/search?kind=partnership&limit=1");
+    assert_eq!(
+        by_name.len() as u64,
+        plain["total"].as_u64().unwrap(),
+        "pages lose or repeat records"
+    );
+    let names: Vec<String> = by_name.iter().map(name_key).collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "not A to Z");
+    let desc: Vec<String> = all("/api/search?kind=partnership&sort=name:desc")
+        .iter()
+        .map(name_key)
+        .collect();
+    assert!(desc.windows(2).all(|w| w[0] >= w[1]), "not Z to A");
+
+    // Start year, newest first by default; records without one last.
+    let years: Vec<Option<i64>> = all("/api/search?q=water&sort=start_year")
+        .iter()
+        .map(|h| h["record"]["start_year"].as_i64())
+        .collect();
+    let known = years.iter().take_while(|y| y.is_some()).count();
+    assert!(known > 3, "{years:?}");
+    assert!(
+        years[known..].iter().all(Option::is_none),
+        "a year after the unknown ones: {years:?}"
+    );
+    assert!(
+        years[..known].windows(2).all(|w| w[0] >= w[1]),
+        "not newest first: {years:?}"
+    );
+
+    // Confidence, least sure first: the lowest predicted probability of
+    // each record rises; records labelled by people only come last.
+    let lowest = |h: &Value| {
+        h["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| l["probability"].as_f64())
+            .fold(None, |m: Option<f64>, p| Some(m.map_or(p, |m| m.min(p))))
+    };
+    let conf: Vec<Option<f64>> = all("/api/search?kind=partnership&sort=confidence")
+        .iter()
+        .map(lowest)
+        .collect();
+    let predicted = conf.iter().take_while(|c| c.is_some()).count();
+    assert!(
+        predicted >= 10,
+        "the registry sample was not predicted: {predicted}"
+    );
+    assert!(conf[predicted..].iter().all(Option::is_none));
+    assert!(
+        conf[..predicted].windows(2).all(|w| w[0] <= w[1]),
+        "not least sure first"
+    );
+
+    // Relevance stays the default, and a sort that does not exist is named.
+    let (_, rel) = get(&s, "/api/search?q=water&limit=5");
+    let (_, rel2) = get(&s, "/api/search?q=water&limit=5&sort=relevance");
+    assert_eq!(rel["hits"], rel2["hits"]);
+    let (st, e) = get(&s, "/api/search?q=water&sort=popularity");
+    assert_error(st, &e, 400, "popularity");
+    let (st, e) = get(&s, "/api/search?q=water&sort=name:sideways");
+    assert_error(st, &e, 400, "sideways");
+}

@@ -263,9 +263,12 @@
     challenge: [],
     sector: [],
     gold_only: false,
+    // '' is relevance; else `key:asc|desc` as the API takes it.
+    sort: '',
     offset: 0,
     limit: PAGE_SIZE,
   };
+  const SORTS = ['name:asc', 'name:desc', 'start_year:desc', 'start_year:asc', 'confidence:asc', 'confidence:desc'];
 
   function searchQuery(overrides = {}) {
     const s = { ...state, ...overrides };
@@ -274,6 +277,7 @@
     if (s.kind) params.set('kind', s.kind);
     for (const axis of FACET_AXES) for (const value of s[axis] || []) params.append(axis, value);
     if (s.gold_only) params.set('gold_only', 'true');
+    if (s.sort) params.set('sort', s.sort);
     params.set('limit', String(overrides.limit || s.limit || PAGE_SIZE));
     params.set('offset', String(s.offset || 0));
     return params.toString();
@@ -291,6 +295,8 @@
       state[axis] = [...new Set(values)].filter((v) => FACET_VALUES[axis].includes(v));
     }
     state.gold_only = params.get('gold_only') === 'true';
+    const sort = params.get('sort') || '';
+    state.sort = SORTS.includes(sort) ? sort : '';
     const offset = Number.parseInt(params.get('offset') || '0', 10);
     state.offset = Number.isFinite(offset) && offset > 0 ? offset : 0;
     const limit = Number.parseInt(params.get('limit') || '', 10);
@@ -304,6 +310,7 @@
     if (state.kind) params.set('kind', state.kind);
     for (const axis of FACET_AXES) for (const value of state[axis]) params.append(axis, value);
     if (state.gold_only) params.set('gold_only', 'true');
+    if (state.sort) params.set('sort', state.sort);
     if (state.offset) params.set('offset', String(state.offset));
     if (state.limit !== PAGE_SIZE) params.set('limit', String(state.limit));
     const ref = recordRef === undefined ? currentRecordRef() : recordRef;
@@ -454,6 +461,7 @@
   function syncControls() {
     $('q').value = state.q;
     $('page-size').value = String(state.limit);
+    $('sort').value = state.sort;
     $('gold-only').checked = state.gold_only;
     for (const radio of document.querySelectorAll('input[name="kind"]')) {
       radio.checked = radio.value === state.kind;
@@ -1437,6 +1445,11 @@
       state.gold_only = false;
       state.offset = 0;
       syncControls();
+      runSearch();
+    });
+    $('sort').addEventListener('change', (event) => {
+      state.sort = SORTS.includes(event.target.value) ? event.target.value : '';
+      state.offset = 0;
       runSearch();
     });
     $('prev-page').addEventListener('click', () => page(-1));

@@ -439,6 +439,9 @@
       }
     }
     if (state.gold_only) active.push(['gold_only', 'Gold labels only']);
+    $('filters-active-count').textContent = active.length ? String(active.length) : '';
+    $('filters-open').setAttribute('aria-label', active.length
+      ? `Filters, ${active.length} in force` : 'Filters');
     if (!active.length) return;
     box.append(el('span', { class: 'active-label', text: 'Filtered by' }));
     for (const [key, text, value] of active) {
@@ -602,6 +605,12 @@
       list.append(item);
     }
     renderPager(data);
+    // The drawer's button says what closing it shows.
+    const shownTotal = data ? Number(data.total) || 0 : 0;
+    $('filters-done').textContent = data
+      ? `Show ${fmt(shownTotal)} ${shownTotal === 1 ? 'result' : 'results'}`
+      : 'Show results';
+    $('filters-done').dataset.total = data ? String(shownTotal) : '';
     // The whole matching set, not the page, as the server writes it.
     const exportLink = $('export-csv');
     const total = data ? Number(data.total) || 0 : 0;
@@ -1446,6 +1455,25 @@
       state.offset = 0;
       syncControls();
       runSearch();
+    });
+    // The phone's filter drawer.
+    const drawer = $('filters');
+    const openFilters = () => {
+      drawer.classList.add('is-open');
+      $('filters-open').setAttribute('aria-expanded', 'true');
+      const first = drawer.querySelector('input, button:not([disabled])');
+      if (first) first.focus();
+    };
+    const closeFilters = () => {
+      if (!drawer.classList.contains('is-open')) return;
+      drawer.classList.remove('is-open');
+      $('filters-open').setAttribute('aria-expanded', 'false');
+      $('results-heading').focus();
+    };
+    $('filters-open').addEventListener('click', openFilters);
+    $('filters-done').addEventListener('click', closeFilters);
+    drawer.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') closeFilters();
     });
     $('sort').addEventListener('change', (event) => {
       state.sort = SORTS.includes(event.target.value) ? event.target.value : '';

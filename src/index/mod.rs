@@ -52,6 +52,9 @@ pub struct KnowledgeBase {
     schema_version: u32,
     /// Window vectors per segment, shared likewise.
     vectors: std::sync::Arc<vectors::VectorCache>,
+    /// Cited partnerships per type, for the searcher they were read from
+    /// (see [`search::CitedCache`]).
+    cited: std::sync::Arc<search::CitedCache>,
 }
 
 impl KnowledgeBase {
@@ -121,6 +124,7 @@ impl KnowledgeBase {
             filters: Default::default(),
             schema_version,
             vectors: Default::default(),
+            cited: Default::default(),
         })
     }
 

@@ -260,6 +260,21 @@ pub(crate) struct FilterKey {
     gold_only: bool,
 }
 
+/// The partnerships lessons cite, per type and gold-only flag, as read
+/// from one searcher generation (a commit or reload starts a new one, and
+/// the cache with it). A search with a type filter needs them for every
+/// lesson clause, and its facet choices for every toggled value: reading
+/// them once per generation makes the twenty-odd counts of a search cost
+/// little more than the search.
+#[derive(Default)]
+pub(super) struct CitedCache(
+    #[allow(clippy::type_complexity)]
+    std::sync::Mutex<(
+        Option<u64>,
+        std::collections::HashMap<(Class, bool), std::sync::Arc<Vec<String>>>,
+    )>,
+);
+
 /// One search hit.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
@@ -403,6 +418,32 @@ impl KnowledgeBase {
     /// partnership of the type, so a lesson search costs the same on a
     /// registry of a million partnerships as on the corpus.
     fn cited_partnerships_of_type(
+        &self,
+        searcher: &Searcher,
+        class: Class,
+        gold_only: bool,
+    ) -> Result<std::sync::Arc<Vec<String>>> {
+        let generation = searcher.generation().generation_id();
+        let key = (class, gold_only);
+        {
+            let cache = self.cited.0.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.0 == Some(generation) {
+                if let Some(ids) = cache.1.get(&key) {
+                    return Ok(ids.clone());
+                }
+            }
+        }
+        let ids =
+            std::sync::Arc::new(self.read_cited_partnerships_of_type(searcher, class, gold_only)?);
+        let mut cache = self.cited.0.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.0 != Some(generation) {
+            *cache = (Some(generation), Default::default());
+        }
+        cache.1.insert(key, ids.clone());
+        Ok(ids)
+    }
+
+    fn read_cited_partnerships_of_type(
         &self,
         searcher: &Searcher,
         class: Class,

@@ -260,6 +260,27 @@ pub(crate) struct FilterKey {
     gold_only: bool,
 }
 
+/// The page `top` of `query`'s matches in the order of `key`, ties by
+/// score (best first), with their scores.
+fn top_by<K>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: TopDocs,
+    key: K,
+) -> Result<Vec<(f32, DocAddress)>>
+where
+    K: tantivy::collector::sort_key::SortKeyComputer + Send + Sync + 'static,
+    K::SortKey: 'static + Clone + Send + Sync + std::fmt::Debug,
+{
+    use tantivy::collector::sort_key::SortBySimilarityScore;
+    let by_score = (SortBySimilarityScore, tantivy::Order::Desc);
+    let ranked = searcher.search(query, &top.order_by((key, by_score)))?;
+    Ok(ranked
+        .into_iter()
+        .map(|((_, score), a)| (score, a))
+        .collect())
+}
+
 /// The partnerships lessons cite, per type and gold-only flag, as read
 /// from one searcher generation (a commit or reload starts a new one, and
 /// the cache with it). A search with a type filter needs them for every
@@ -753,9 +774,7 @@ impl KnowledgeBase {
         offset: usize,
         limit: usize,
     ) -> Result<Ranking> {
-        use tantivy::collector::sort_key::{
-            SortBySimilarityScore, SortByStaticFastValue, SortByString,
-        };
+        use tantivy::collector::sort_key::{SortByStaticFastValue, SortByString};
         use tantivy::Order;
         if self.fields().sort.is_none() {
             return Err(UserError::SortNeedsReindex {
@@ -769,48 +788,32 @@ impl KnowledgeBase {
             Direction::Desc => Order::Desc,
         };
         let top = TopDocs::with_limit(limit).and_offset(offset);
-        let by_score = (SortBySimilarityScore, Order::Desc);
-        let top: Vec<(f32, DocAddress)> = match req.sort {
+        let top = match req.sort {
             Sort::Relevance => unreachable!("a relevance search is not sorted here"),
-            Sort::Name(d) => searcher
-                .search(
-                    &query,
-                    &top.order_by((
-                        (SortByString::for_field(super::schema::SORT_NAME), order(d)),
-                        by_score,
-                    )),
-                )?
-                .into_iter()
-                .map(|((_, score), a)| (score, a))
-                .collect(),
-            Sort::StartYear(d) => searcher
-                .search(
-                    &query,
-                    &top.order_by((
-                        (
-                            SortByStaticFastValue::<i64>::for_field(super::schema::SORT_START_YEAR),
-                            order(d),
-                        ),
-                        by_score,
-                    )),
-                )?
-                .into_iter()
-                .map(|((_, score), a)| (score, a))
-                .collect(),
-            Sort::Confidence(d) => searcher
-                .search(
-                    &query,
-                    &top.order_by((
-                        (
-                            SortByStaticFastValue::<f64>::for_field(super::schema::SORT_CONFIDENCE),
-                            order(d),
-                        ),
-                        by_score,
-                    )),
-                )?
-                .into_iter()
-                .map(|((_, score), a)| (score, a))
-                .collect(),
+            Sort::Name(d) => top_by(
+                searcher,
+                &*query,
+                top,
+                (SortByString::for_field(super::schema::SORT_NAME), order(d)),
+            )?,
+            Sort::StartYear(d) => top_by(
+                searcher,
+                &*query,
+                top,
+                (
+                    SortByStaticFastValue::<i64>::for_field(super::schema::SORT_START_YEAR),
+                    order(d),
+                ),
+            )?,
+            Sort::Confidence(d) => top_by(
+                searcher,
+                &*query,
+                top,
+                (
+                    SortByStaticFastValue::<f64>::for_field(super::schema::SORT_CONFIDENCE),
+                    order(d),
+                ),
+            )?,
         };
         let facets = req.facets.then(|| facet_collector("facets", &FACET_ROOTS));
         let gold = (req.facets && req.gold_only).then(|| facet_collector("gold", &GOLD_ROOTS));

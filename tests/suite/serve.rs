@@ -805,34 +805,18 @@ struct Filters {
     chosen: Vec<(&'static str, Vec<&'static str>)>,
 }
 
-const AXIS_VALUES: [(&str, &[&str]); 4] = [
-    ("function", &["advocacy", "operational"]),
-    ("mode", &["coordination", "implementation", "negotiation"]),
-    (
-        "challenge",
-        &[
-            "accountability",
-            "framing",
-            "inclusion",
-            "institutionalizing",
-            "participation_power",
-            "purpose_roles",
-            "strategic_influence",
-        ],
-    ),
-    (
+/// Every filter axis with its values, as the library names them.
+fn axis_values() -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut out: Vec<(&'static str, Vec<&'static str>)> = partnerkb::Axis::ALL
+        .iter()
+        .map(|a| (a.name(), a.classes().to_vec()))
+        .collect();
+    out.push((
         "sector",
-        &[
-            "un",
-            "government",
-            "business",
-            "civil_society",
-            "academia",
-            "foundation",
-            "other",
-        ],
-    ),
-];
+        partnerkb::Sector::ALL.iter().map(|s| s.name()).collect(),
+    ));
+    out
+}
 
 impl Filters {
     /// The search path, each chosen value repeated as the page sends it.
@@ -895,8 +879,9 @@ fn every_facet_count_is_the_total_after_toggling_that_value() {
         if next(3) == 0 {
             f.kind = Some(["partnership", "lesson"][next(2)]);
         }
+        let axes = axis_values();
         for _ in 0..next(3) {
-            let (axis, values) = AXIS_VALUES[next(AXIS_VALUES.len())];
+            let (axis, values) = axes[next(axes.len())].clone();
             for _ in 0..1 + next(2) {
                 f = f.toggled(axis, values[next(values.len())]);
             }
@@ -927,7 +912,7 @@ fn every_facet_count_is_the_total_after_toggling_that_value() {
         for kind in ["all", "partnership", "lesson"] {
             check("kind", kind);
         }
-        for (axis, values) in AXIS_VALUES {
+        for (axis, values) in axis_values() {
             for v in values {
                 check(axis, v);
             }

@@ -260,6 +260,21 @@ pub(crate) struct FilterKey {
     gold_only: bool,
 }
 
+/// A search's facet counts from its two collectors' fruit (the gold one
+/// only with `gold_only`, whose label counts replace the others).
+fn merge_counts(
+    facets: Option<tantivy::collector::FacetCounts>,
+    gold: Option<tantivy::collector::FacetCounts>,
+) -> FacetCounts {
+    let mut counts = facets
+        .map(|c| collect_counts(&c, &FACET_ROOTS))
+        .unwrap_or_default();
+    if let Some(gold) = gold {
+        counts.extend(collect_counts(&gold, &GOLD_ROOTS));
+    }
+    counts
+}
+
 /// The page `top` of `query`'s matches in the order of `key`, ties by
 /// score (best first), with their scores.
 fn top_by<K>(
@@ -749,12 +764,7 @@ impl KnowledgeBase {
                 gold,
             ),
         )?;
-        let mut counts = facet_counts
-            .map(|c| collect_counts(&c, &FACET_ROOTS))
-            .unwrap_or_default();
-        if let Some(gold) = gold_counts {
-            counts.extend(collect_counts(&gold, &GOLD_ROOTS));
-        }
+        let counts = merge_counts(facet_counts, gold_counts);
         Ok(Ranking {
             top,
             total: total as u64,
@@ -818,12 +828,7 @@ impl KnowledgeBase {
         let facets = req.facets.then(|| facet_collector("facets", &FACET_ROOTS));
         let gold = (req.facets && req.gold_only).then(|| facet_collector("gold", &GOLD_ROOTS));
         let (total, facet_counts, gold_counts) = searcher.search(&query, &(Count, facets, gold))?;
-        let mut counts = facet_counts
-            .map(|c| collect_counts(&c, &FACET_ROOTS))
-            .unwrap_or_default();
-        if let Some(gold) = gold_counts {
-            counts.extend(collect_counts(&gold, &GOLD_ROOTS));
-        }
+        let counts = merge_counts(facet_counts, gold_counts);
         Ok(Ranking {
             top,
             total: total as u64,
